@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type * as ChdbConnectionModule from 'chdb/connection';
 import type { StorageConfig } from './config.js';
 
 /**
@@ -46,13 +47,16 @@ export async function createStorageClient(config: StorageConfig): Promise<Storag
   return wrap(client, 'embedded', config, dataDir);
 }
 
-async function loadChdb(): Promise<typeof import('chdb/connection')> {
+type ChdbModule = typeof ChdbConnectionModule;
+
+async function loadChdb(): Promise<ChdbModule> {
   try {
     return await import('chdb/connection');
   } catch (err) {
     throw new Error(
       'Embedded storage needs the optional package "chdb" (npm install chdb), or set a ClickHouse server URL ' +
         `(--clickhouse-url / CLICKHOUSE_URL). Loading chdb failed: ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }
