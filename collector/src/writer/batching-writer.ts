@@ -79,7 +79,9 @@ export class BatchingWriter {
     if (rows === 0) return Promise.resolve();
     const retryAfter = this.options.retryAfterSec;
     if (this.#closed) {
-      return Promise.reject(new IngestUnavailableError('collector is shutting down', retryAfter, 'shutting_down'));
+      return Promise.reject(
+        new IngestUnavailableError('collector is shutting down', retryAfter, 'shutting_down'),
+      );
     }
     if (this.queuedRows + rows > this.options.maxQueueRows) {
       const reason = this.#storeUp ? 'queue_full' : 'store_unavailable';
@@ -117,8 +119,10 @@ export class BatchingWriter {
     this.#flushing = this.#flush().finally(() => {
       this.#flushing = undefined;
       // Rows that arrived during the flush: flush them now if a batch is ready, else arm the timer.
-      if (this.#pendingRows >= this.options.maxBatchRows || (this.#closed && this.#pending.length)) this.#kick();
-      else if (this.#pending.length) this.#timer ??= setTimeout(() => this.#kick(), this.options.flushIntervalMs);
+      if (this.#pendingRows >= this.options.maxBatchRows || (this.#closed && this.#pending.length))
+        this.#kick();
+      else if (this.#pending.length)
+        this.#timer ??= setTimeout(() => this.#kick(), this.options.flushIntervalMs);
     });
   }
 
@@ -150,7 +154,10 @@ export class BatchingWriter {
           await this.#insert(record);
         } catch (err) {
           if (!isRetryable(err)) {
-            this.log.error({ err, table: record.table, rows: record.rows.length }, 'ClickHouse rejected a batch');
+            this.log.error(
+              { err, table: record.table, rows: record.rows.length },
+              'ClickHouse rejected a batch',
+            );
             throw new StorageRejectedError(`ClickHouse rejected the batch: ${(err as Error).message}`, {
               cause: err,
             });
@@ -187,7 +194,8 @@ export class BatchingWriter {
   }
 
   #markDown(err: unknown): void {
-    if (this.#storeUp) this.log.warn({ err }, 'ClickHouse unreachable: spooling batches to disk until it returns');
+    if (this.#storeUp)
+      this.log.warn({ err }, 'ClickHouse unreachable: spooling batches to disk until it returns');
     this.#storeUp = false;
   }
 
@@ -215,7 +223,10 @@ export class BatchingWriter {
           this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
           return;
         }
-        this.log.error({ err, segment: segment.id }, 'ClickHouse rejected a spooled batch; moved to spool/dead');
+        this.log.error(
+          { err, segment: segment.id },
+          'ClickHouse rejected a spooled batch; moved to spool/dead',
+        );
         await this.spool.quarantine(segment.id, (err as Error).message);
         continue;
       } finally {
