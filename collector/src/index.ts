@@ -14,3 +14,36 @@ export type { IngestSink } from './ingest/sink.js';
 export { IngestUnavailableError } from './ingest/sink.js';
 export type { CollectorMetrics } from './observability/metrics.js';
 export { createCollectorMetrics } from './observability/metrics.js';
+
+// storage: client, configuration, migrations, read API
+export { createStorageClient } from './storage/client.js';
+export type { StorageClient } from './storage/client.js';
+export { storageConfigSchema, retentionSchema, queryLimitsSchema } from './storage/config.js';
+export type { StorageConfig, RetentionConfig, QueryLimits } from './storage/config.js';
+export { migrate, SchemaTooNewError } from './storage/migrate.js';
+export { applyRetention } from './storage/retention.js';
+export { LATEST_SCHEMA_VERSION } from './storage/schema/migrations.js';
+export { Tables, LATENCY_BOUNDS_MS } from './storage/schema/tables.js';
+export { ReadApi, QUANTILES } from './storage/read/read-api.js';
+export type {
+  EdgePoint,
+  EdgeQuery,
+  Latency,
+  OperationInfo,
+  RedGroup,
+  RedPoint,
+  RedQuery,
+  SpanSearch,
+  TraceHit,
+  Window,
+} from './storage/read/read-api.js';
+export { Params, readSettings } from './storage/read/sql.js';
+export { SPAN_SELECT, toSpanRow } from './storage/read/spans.js';
+
+// writing: batching writer, spool, sink
+export { BatchingWriter, StorageRejectedError } from './writer/batching-writer.js';
+export type { WriterOptions } from './writer/batching-writer.js';
+export { Spool } from './spool/spool.js';
+export { StorageSink } from './ingest/storage-sink.js';
+export { edgeRowsFromHistograms } from './rollups/edges.js';
+export type { EdgeInputRow } from './rollups/edges.js';
