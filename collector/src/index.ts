@@ -47,3 +47,7 @@ export { Spool } from './spool/spool.js';
 export { StorageSink } from './ingest/storage-sink.js';
 export { edgeRowsFromHistograms } from './rollups/edges.js';
 export type { EdgeInputRow } from './rollups/edges.js';
+
+// configuration of the collector role
+export { collectorConfigSchema } from './config.js';
+export type { CollectorConfig } from './config.js';

@@ -47,9 +47,9 @@ export const storageConfigSchema = z
     /** Cluster name for ON CLUSTER DDL, Replicated engines and Distributed tables (server mode only). */
     cluster: identifier.optional(),
     /** Embedded mode: the chDB data directory. */
-    dataDir: z.string().min(1).default('./data'),
-    retention: retentionSchema.default(retentionSchema.parse({})),
-    queryLimits: queryLimitsSchema.default(queryLimitsSchema.parse({})),
+    dataDir: z.string().min(1).default('./data/clickhouse'),
+    retention: retentionSchema.prefault({}),
+    queryLimits: queryLimitsSchema.prefault({}),
   })
   .strict()
   .refine((c) => !(c.cluster && !c.url), {
