@@ -1,0 +1,42 @@
+/**
+ * `@meshscope/query/api`: the response schemas of the query service's HTTP API, safe for the browser bundle
+ * (zod only). The UI validates every response with these; the service validates what it sends.
+ */
+export {
+  apiErrorSchema,
+  graphEdgeSchema,
+  graphNodeSchema,
+  graphTypeSchema,
+  healthStatusSchema,
+  operationsResponseSchema,
+  serviceEdgesResponseSchema,
+  servicesResponseSchema,
+  seriesResponseSchema,
+  signalsSchema,
+  topologyResponseSchema,
+  traceSummariesResponseSchema,
+  traceSummarySchema,
+} from './mesh.js';
+export type {
+  ApiError,
+  ApiWindow,
+  GraphEdge,
+  GraphNode,
+  GraphType,
+  HealthStatus,
+  LatencyMs,
+  OperationsResponse,
+  SeriesPoint,
+  SeriesResponse,
+  ServiceEdgesResponse,
+  ServicesResponse,
+  ServiceSummary,
+  Signals,
+  TopologyResponse,
+  TraceSummariesResponse,
+  TraceSummary,
+} from './mesh.js';
+export { criticalPathSchema } from '../tracing/critical-path.js';
+export type { CriticalPath } from '../tracing/critical-path.js';
+export { latencyAttributionSchema } from '../tracing/attribution.js';
+export type { LatencyAttribution } from '../tracing/attribution.js';
