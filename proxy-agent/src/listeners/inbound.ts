@@ -1,0 +1,168 @@
+/**
+ * The inbound listener: requests from peer agents (or any client) to the local app. It records the
+ * caller's identity from the peer header, emits the SERVER span (child of the caller's CLIENT span) and a
+ * reporter=destination request metric, and answers with its own identity so the caller can label its
+ * telemetry with the workload that really served.
+ */
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
+import { MeshAttr } from '@meshscope/collector/conventions';
+import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
+import { newSpanId, newTraceId } from '../telemetry/ids.js';
+import type { Edge } from '../telemetry/request-metrics.js';
+import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
+import { extractContext, injectContext } from '../telemetry/trace-context.js';
+import type { AgentState } from './context.js';
+import { forwardableRequestHeaders, forwardableResponseHeaders, localReply, spanMethod } from './headers.js';
+
+const UNKNOWN_SOURCE = { workload: UNKNOWN, namespace: UNKNOWN, app: UNKNOWN, version: UNKNOWN, principal: UNKNOWN };
+
+export function createInboundHandler(state: AgentState, appAgent: http.Agent): http.RequestListener {
+  const app = state.config.app;
+  if (!app) throw new Error('inbound listener needs app.port');
+  return (req, res) => {
+    const startMs = nowMs();
+    state.inboundInflight++;
+    const parent = extractContext(req.headers);
+    const remote = parent === 'deny' ? undefined : parent;
+    const traceId = remote?.traceId ?? newTraceId();
+    const spanId = newSpanId();
+    const sampled = state.telemetry.sample(parent, traceId);
+    const rid = req.headers['x-request-id'];
+    const requestId = typeof rid === 'string' && rid ? rid : randomUUID();
+    const peerValue = req.headers[PEER_HEADER];
+    const peer = typeof peerValue === 'string' ? peerValue : undefined;
+    let status = 0;
+    let flags = '-';
+    let finished = false;
+    let upReq: http.ClientRequest | undefined;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      state.inboundInflight--;
+      state.requestDone();
+      const endMs = nowMs();
+      const edge = inboundEdge(state, peer, req);
+      state.telemetry.metrics.record(edge, status, flags, (endMs - startMs) / 1000);
+      if (sampled) emitServerSpan(state, req, edge, status, flags, traceId, spanId, remote?.spanId, remote?.traceState, startMs, endMs, requestId);
+    };
+    res.once('finish', finish);
+    res.once('close', () => {
+      if (finished) return;
+      flags = 'DC';
+      upReq?.destroy();
+      finish();
+    });
+
+    const limit = state.table.inboundRateLimit;
+    if (limit) {
+      const r = state.rateLimit(limit);
+      if (!r.allowed) {
+        status = 429;
+        flags = 'RL';
+        const reset = String(Math.max(1, Math.ceil(r.resetMs / 1000)));
+        localReply(res, 429, 'local_rate_limited', ['x-ratelimit-limit', String(limit.bucket.maxTokens), 'x-ratelimit-remaining', '0', 'x-ratelimit-reset', reset, 'retry-after', reset], state.draining);
+        return;
+      }
+    }
+
+    const headers: string[] = [];
+    forwardableRequestHeaders(req.rawHeaders, headers, undefined);
+    headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
+    if (rid === undefined) headers.push('x-request-id', requestId);
+    injectContext(headers, traceId, spanId, remote?.spanId, sampled, remote?.traceState, remote?.format);
+    upReq = http.request({ host: app.host, port: app.port, method: req.method, path: req.url, headers, agent: appAgent, setHost: false });
+    upReq.on('response', (upRes) => {
+      status = upRes.statusCode ?? 502;
+      const out: string[] = [];
+      forwardableResponseHeaders(upRes.rawHeaders, out, undefined);
+      out.push(PEER_HEADER, state.peerHeaderValue);
+      if (state.draining) out.push('connection', 'close');
+      res.writeHead(status, out);
+      upRes.on('error', () => res.destroy());
+      upRes.once('close', () => {
+        if (!upRes.complete) {
+          flags = 'UC';
+          res.destroy();
+        }
+      });
+      upRes.pipe(res);
+    });
+    upReq.on('error', (err: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        flags = 'UC';
+        res.destroy();
+        return;
+      }
+      const refused = err.code === 'ECONNREFUSED';
+      status = 503;
+      flags = refused ? 'UF' : 'UC';
+      localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: ${refused ? 'connection failure' : 'connection termination'}`, undefined, state.draining);
+    });
+    req.pipe(upReq);
+  };
+}
+
+export function inboundEdge(state: AgentState, peer: string | undefined, req: IncomingMessage): Edge {
+  const own = state.identity;
+  const service = state.config.identity.service ?? (req.headers.host ?? 'unknown').replace(/:\d+$/, '');
+  const key = state.config.identity.service ? (peer ?? '') : `${peer ?? ''}|${service}`;
+  return state.telemetry.metrics.edge(key, () => ({
+    reporter: 'destination',
+    source: decodePeer(peer) ?? UNKNOWN_SOURCE,
+    destination: {
+      service,
+      serviceName: service.split('.')[0] ?? service,
+      serviceNamespace: own.namespace,
+      workload: own.workload,
+      namespace: own.namespace,
+      app: own.app,
+      version: own.version,
+      principal: own.principal,
+    },
+    securityPolicy: 'none',
+  }));
+}
+
+function emitServerSpan(
+  state: AgentState,
+  req: IncomingMessage,
+  edge: Edge,
+  status: number,
+  flags: string,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  traceState: string | undefined,
+  startMs: number,
+  endMs: number,
+  requestId: string,
+): void {
+  const t = state.telemetry;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const method = req.method ?? 'GET';
+  const xff = req.headers['x-forwarded-for'];
+  const peerAddr = req.socket.remoteAddress ?? '';
+  const attrs: Attributes = {
+    ...edge.attributes,
+    [MeshAttr.responseCode]: String(status),
+    [MeshAttr.responseFlags]: flags,
+    'http.request.method': method,
+    'url.path': q < 0 ? url : url.slice(0, q),
+    'url.scheme': 'http',
+    'client.address': typeof xff === 'string' ? (xff.split(',')[0]?.trim() ?? peerAddr) : peerAddr,
+    'network.peer.address': peerAddr,
+    'guid:x-request-id': requestId,
+  };
+  if (status > 0) attrs['http.response.status_code'] = status;
+  // Semconv: on a SERVER span only 5xx (or no response) is an error.
+  t.emit(new AgentSpan(spanMethod(method), SpanKind.SERVER, traceId, spanId, parentSpanId, traceState, startMs, endMs, status === 0 || status >= 500, attrs, t.resource, t.scope));
+}
+
+/** Keep-alive pool to the local app. */
+export function createAppAgent(idleTimeoutMs: number): http.Agent {
+  return new http.Agent({ keepAlive: true, timeout: idleTimeoutMs, maxFreeSockets: 256, scheduling: 'lifo' });
+}

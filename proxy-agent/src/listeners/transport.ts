@@ -1,0 +1,40 @@
+/**
+ * Where TLS slots in (issue 5): listeners get their server from a ServerTransport and upstream pools open
+ * connections through an UpstreamTransport. Today both are plaintext; mTLS swaps in `tls` versions that
+ * also report the peer's SPIFFE identity, without touching the request handlers.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConnectionSecurityPolicy } from '@meshscope/collector/conventions';
+
+export interface ServerTransport {
+  readonly securityPolicy: ConnectionSecurityPolicy;
+  createServer(handler: http.RequestListener): http.Server;
+}
+
+export interface UpstreamTransport {
+  readonly securityPolicy: ConnectionSecurityPolicy;
+  connect(host: string, port: number): net.Socket;
+}
+
+export const plaintextServer: ServerTransport = {
+  securityPolicy: 'none',
+  createServer(handler) {
+    // Node's defaults close idle keep-alive connections after 5 s; apps and peer agents reuse ours
+    // for longer than that, so keep them a little longer than our own pool idle time.
+    const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, handler);
+    return server;
+  },
+};
+
+export const plaintextUpstream: UpstreamTransport = {
+  securityPolicy: 'none',
+  connect(host, port) {
+    return net.connect({ host, port, noDelay: true });
+  },
+};
+
+export function isDuplexSocket(s: Duplex): s is net.Socket {
+  return s instanceof net.Socket;
+}

@@ -1,0 +1,261 @@
+/**
+ * Runtime state of one upstream cluster: its keep-alive connection pool, the circuit-breaker counters of
+ * connectionPool, outlier detection and balancer state. Survives config reloads (keyed by cluster name) so
+ * a reload neither forgets ejections nor drops pooled connections, unless the pool settings changed.
+ */
+import http from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ClientRequestArgs } from 'node:http';
+import type { OutlierPolicy, PoolPolicy } from '../config/model.js';
+import type { ClusterDef, EndpointDef } from '../routing/table.js';
+import { identityFromLabels, type WorkloadIdentity } from '../telemetry/identity.js';
+import type { Edge } from '../telemetry/request-metrics.js';
+import type { UpstreamTransport } from '../listeners/transport.js';
+import { HashRing, hash32, pickLeastRequest, pickRandom, pickRoundRobin } from './balancer.js';
+import { OutlierDetector } from './outlier.js';
+
+export class EndpointState {
+  active = 0;
+  readonly identity: WorkloadIdentity;
+  /** the metrics edge last used for this endpoint, with the peer answer and cluster it was built for */
+  edge: Edge | undefined;
+  edgePeer: string | undefined;
+  edgeCluster: string | undefined;
+  constructor(
+    readonly def: EndpointDef,
+    namespace: string,
+  ) {
+    this.identity = identityFromLabels(def.labels, namespace);
+  }
+  get key(): string {
+    return this.def.key;
+  }
+}
+
+const requestsOnSocket = new WeakMap<Duplex, number>();
+
+export class PoolAgent extends http.Agent {
+  constructor(
+    private readonly pool: PoolPolicy,
+    idleTimeoutMs: number,
+    private readonly transport: UpstreamTransport,
+  ) {
+    const unlimited = pool.maxConnections >= 4_294_967_295;
+    super({
+      keepAlive: true,
+      // Idle sockets close after this (the agent also honours a shorter Keep-Alive: timeout=N hint).
+      timeout: pool.idleTimeoutMs ?? idleTimeoutMs,
+      maxTotalSockets: unlimited ? Infinity : pool.maxConnections,
+      maxSockets: unlimited ? Infinity : pool.maxConnections,
+      maxFreeSockets: 256,
+      scheduling: 'lifo',
+    });
+  }
+
+  override createConnection(options: ClientRequestArgs): Duplex {
+    const socket = this.transport.connect(String(options.host ?? '127.0.0.1'), Number(options.port));
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' }));
+    }, this.pool.connectTimeoutMs);
+    const clear = () => clearTimeout(timer);
+    socket.once('connect', clear);
+    socket.once('close', clear);
+    return socket;
+  }
+
+  override keepSocketAlive(socket: Duplex): boolean {
+    const max = this.pool.maxRequestsPerConnection;
+    if (max > 0 && (requestsOnSocket.get(socket) ?? 0) >= max) return false;
+    const keep: unknown = super.keepSocketAlive(socket);
+    return keep !== false;
+  }
+
+  /** Counts requests per connection for maxRequestsPerConnection. */
+  countRequest(socket: net.Socket): void {
+    if (this.pool.maxRequestsPerConnection > 0) requestsOnSocket.set(socket, (requestsOnSocket.get(socket) ?? 0) + 1);
+  }
+}
+
+function samePool(a: PoolPolicy, b: PoolPolicy): boolean {
+  return (
+    a.maxConnections === b.maxConnections &&
+    a.connectTimeoutMs === b.connectTimeoutMs &&
+    a.maxRequestsPerConnection === b.maxRequestsPerConnection &&
+    a.idleTimeoutMs === b.idleTimeoutMs
+  );
+}
+
+function sameOutlier(a: OutlierPolicy | undefined, b: OutlierPolicy | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export type Pick = EndpointState | 'no-endpoints' | 'no-healthy';
+
+export class ClusterState {
+  def: ClusterDef;
+  endpoints: EndpointState[] = [];
+  agent: PoolAgent;
+  outlier: OutlierDetector | undefined;
+  private outlierTimer: NodeJS.Timeout | undefined;
+  private ring: HashRing | undefined;
+  private rr = 0;
+  /** requests in flight to this cluster (attempts, not downstream requests) */
+  active = 0;
+  /** table version the definition came from: an older table (a request still in flight) never wins */
+  version = -1;
+  retriesActive = 0;
+  private retiredAgents = new Set<PoolAgent>();
+
+  constructor(
+    def: ClusterDef,
+    private readonly idleTimeoutMs: number,
+    private readonly transport: UpstreamTransport,
+    private readonly clock: () => number,
+  ) {
+    this.def = def;
+    this.agent = new PoolAgent(def.policy.pool, idleTimeoutMs, transport);
+    this.update(def, true);
+  }
+
+  /** Applies a new definition of the same cluster (after a reload); keeps what still applies. */
+  update(def: ClusterDef, first = false): void {
+    const old = this.def;
+    this.def = def;
+    if (!first && !samePool(old.policy.pool, def.policy.pool)) {
+      // Requests in flight finish on the old pool; it is destroyed once they are done.
+      this.retiredAgents.add(this.agent);
+      this.agent = new PoolAgent(def.policy.pool, this.idleTimeoutMs, this.transport);
+      this.reapRetired();
+    }
+    const previous = new Map(this.endpoints.map((e) => [e.key, e]));
+    this.endpoints = def.endpoints.map((d) => {
+      const e = previous.get(d.key);
+      return e && e.def.address === d.address ? Object.assign(e, { def: d }) : new EndpointState(d, def.namespace);
+    });
+    const od = def.policy.outlier;
+    if (first || !sameOutlier(old.policy.outlier, od)) {
+      if (this.outlierTimer) clearInterval(this.outlierTimer);
+      this.outlierTimer = undefined;
+      this.outlier = od ? new OutlierDetector(od) : undefined;
+      if (od) {
+        this.outlierTimer = setInterval(() => this.outlier?.tick(this.clock()), od.intervalMs);
+        this.outlierTimer.unref();
+      }
+    }
+    this.outlier?.sync(this.endpoints.map((e) => e.key));
+    const lb = def.policy.loadBalancer;
+    this.ring = lb.kind === 'HASH' ? new HashRing(this.endpoints.map((e) => e.key), lb.ringSize) : undefined;
+  }
+
+  private reapRetired(): void {
+    if (this.active > 0) return;
+    for (const a of this.retiredAgents) a.destroy();
+    this.retiredAgents.clear();
+  }
+
+  /**
+   * connectionPool as Envoy's circuit breakers for HTTP/1.1: at most maxRequests in flight, and beyond
+   * maxConnections busy connections at most maxPendingRequests waiting; anything more is refused at once.
+   */
+  admit(): boolean {
+    const p = this.def.policy.pool;
+    if (this.active >= p.maxRequests) return false;
+    return this.active < p.maxConnections + p.maxPendingRequests;
+  }
+
+  /** attempts waiting for a connection: each HTTP/1.1 connection carries one request at a time */
+  get pending(): number {
+    return Math.max(0, this.active - this.def.policy.pool.maxConnections);
+  }
+
+  canRetry(): boolean {
+    return this.retriesActive < this.def.policy.pool.maxRetries;
+  }
+
+  pick(hashKey: string | undefined, exclude: EndpointState | undefined): Pick {
+    const all = this.endpoints;
+    if (all.length === 0) return 'no-endpoints';
+    const od = this.outlier;
+    const filter = od !== undefined && od.ejected > 0 && !od.panic();
+    if (this.ring && hashKey !== undefined) {
+      const h = hash32(hashKey);
+      const idx = this.ring.lookup(h, (i) => {
+        const e = all[i] as EndpointState;
+        return !(filter && od.isEjected(e.key));
+      });
+      return idx < 0 ? 'no-healthy' : (all[idx] as EndpointState);
+    }
+    let eps: EndpointState[] = all;
+    if (filter) eps = all.filter((e) => !od.isEjected(e.key));
+    // A retry prefers another endpoint (Envoy's previous_hosts predicate), when there is one.
+    if (exclude && eps.length > 1) eps = eps.filter((e) => e !== exclude);
+    if (eps.length === 0) return 'no-healthy';
+    const lb = this.def.policy.loadBalancer;
+    switch (lb.kind) {
+      case 'ROUND_ROBIN':
+        return pickRoundRobin(eps, this.rr++) as EndpointState;
+      case 'RANDOM':
+      case 'HASH':
+        return pickRandom(eps, Math.random()) as EndpointState;
+      case 'LEAST_REQUEST':
+        return pickLeastRequest(eps, Math.random(), Math.random()) as EndpointState;
+    }
+  }
+
+  onResult(ep: EndpointState, status: number): void {
+    this.outlier?.onResult(ep.key, status, this.clock());
+  }
+
+  attemptStarted(ep: EndpointState): void {
+    this.active++;
+    ep.active++;
+  }
+
+  attemptDone(ep: EndpointState): void {
+    this.active--;
+    ep.active--;
+    if (this.retiredAgents.size > 0) this.reapRetired();
+  }
+
+  close(): void {
+    if (this.outlierTimer) clearInterval(this.outlierTimer);
+    this.outlierTimer = undefined;
+    this.agent.destroy();
+    for (const a of this.retiredAgents) a.destroy();
+    this.retiredAgents.clear();
+  }
+}
+
+/** Owns every cluster's state; created on first use, updated when a new route table arrives. */
+export class ClusterManager {
+  private readonly clusters = new Map<string, ClusterState>();
+
+  constructor(
+    private readonly idleTimeoutMs: number,
+    private readonly transport: UpstreamTransport,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  get(def: ClusterDef, tableVersion: number): ClusterState {
+    let c = this.clusters.get(def.key);
+    if (!c) {
+      c = new ClusterState(def, this.idleTimeoutMs, this.transport, this.clock);
+      c.version = tableVersion;
+      this.clusters.set(def.key, c);
+    } else if (c.def !== def && tableVersion > c.version) {
+      c.update(def);
+      c.version = tableVersion;
+    }
+    return c;
+  }
+
+  all(): Iterable<ClusterState> {
+    return this.clusters.values();
+  }
+
+  close(): void {
+    for (const c of this.clusters.values()) c.close();
+    this.clusters.clear();
+  }
+}

@@ -1,0 +1,166 @@
+/** Test fixtures: real HTTP servers and agents on 127.0.0.1, and a logger whose lines tests can read. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { type AgentConfigInput, type AgentHandle, parseAgentConfig, startAgent } from '../src/index.js';
+
+export interface Backend {
+  port: number;
+  hits: number;
+  requests: http.IncomingMessage[];
+  bodies: string[];
+  close(): Promise<void>;
+  server: http.Server;
+}
+
+/** A backend that records what it received; `handler` answers (default: 200 with `name`). */
+export async function startBackend(
+  name: string,
+  handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: string, b: Backend) => void,
+): Promise<Backend> {
+  const b: Backend = {
+    port: 0,
+    hits: 0,
+    requests: [],
+    bodies: [],
+    server: undefined as unknown as http.Server,
+    close: () => new Promise<void>((r) => {
+      b.server.closeAllConnections();
+      b.server.close(() => r());
+    }),
+  };
+  b.server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      b.hits++;
+      b.requests.push(req);
+      const body = Buffer.concat(chunks).toString();
+      b.bodies.push(body);
+      if (handler) handler(req, res, body, b);
+      else {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(name);
+      }
+    });
+  });
+  await new Promise<void>((r) => b.server.listen(0, '127.0.0.1', () => r()));
+  b.port = (b.server.address() as AddressInfo).port;
+  return b;
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export function request(
+  port: number,
+  opts: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent | false } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/',
+        method: opts.method ?? 'GET',
+        headers: { host: opts.host ?? 'svc', ...opts.headers },
+        agent: opts.agent ?? clientAgent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'meshscope-agent-'));
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A logger that keeps its JSON lines in memory. */
+export function memoryLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+export const silent = pino({ level: 'silent' });
+
+/** ServiceEntry YAML for `host` with the given endpoints (each `port` + labels). */
+export function serviceEntry(host: string, endpoints: Array<{ port: number; labels?: Record<string, string> }>): string {
+  const eps = endpoints
+    .map((e) => `    - address: 127.0.0.1\n      ports: { http: ${e.port} }\n      labels: ${JSON.stringify(e.labels ?? {})}`)
+    .join('\n');
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ${host.split('.')[0]}, namespace: default }
+spec:
+  hosts: [${host}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  endpoints:
+${eps}
+`;
+}
+
+/** Starts an agent with the mesh config `yaml` (telemetry off unless given). */
+export async function agentWith(
+  yaml: string,
+  overrides: Partial<AgentConfigInput> = {},
+  logger: Logger = silent,
+): Promise<{ agent: AgentHandle; dir: string; file: string }> {
+  const dir = tempDir();
+  const file = writeFile(dir, 'mesh.yaml', yaml);
+  const config = parseAgentConfig({
+    identity: { workload: 'client-v1', app: 'client', version: 'v1' },
+    listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+    meshConfigFile: file,
+    reloadDebounceMs: 20,
+    drainTimeoutMs: 2000,
+    telemetry: { enabled: false },
+    ...overrides,
+  });
+  const agent = await startAgent(config, { logger });
+  return { agent, dir, file };
+}
+
+/** Runs `n` requests with at most `concurrency` in flight. */
+export async function many<T>(n: number, concurrency: number, f: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await f(i);
+      }
+    }),
+  );
+  return out;
+}
