@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { healthStatusSchema } from '../api/mesh.js';
 import { DEFAULT_RATE, kialiPattern, type HealthConfig, type Tolerance } from './config.js';
 
 /**
@@ -12,7 +13,8 @@ import { DEFAULT_RATE, kialiPattern, type HealthConfig, type Tolerance } from '.
  * request counts whatever the division would round to.
  */
 
-export const healthStatusSchema = z.enum(['Healthy', 'Degraded', 'Failure', 'NA']);
+// One definition of the status for the API contract and this module.
+export { healthStatusSchema };
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 
 export const healthResultSchema = z.object({
