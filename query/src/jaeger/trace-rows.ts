@@ -9,11 +9,18 @@ import { sortedEntries } from './attribute-values.js';
  */
 export function groupRowsByTrace(rows: readonly SpanRow[]): SpanRow[][] {
   const traces = new Map<string, SpanRow[]>();
-  const seen = new Set<string>();
+  // Rows already kept, by trace and span id: only a repeated id needs the costly content comparison.
+  const keptById = new Map<string, SpanRow[]>();
   for (const row of rows) {
-    const identity = canonicalRow(row);
-    if (seen.has(identity)) continue;
-    seen.add(identity);
+    const id = `${row.TraceId}/${row.SpanId}`;
+    const sameId = keptById.get(id);
+    if (sameId === undefined) {
+      keptById.set(id, [row]);
+    } else {
+      const identity = canonicalRow(row);
+      if (sameId.some((kept) => canonicalRow(kept) === identity)) continue;
+      sameId.push(row);
+    }
     let trace = traces.get(row.TraceId);
     if (trace === undefined) {
       trace = [];

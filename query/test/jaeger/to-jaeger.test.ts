@@ -253,6 +253,15 @@ describe('toJaegerTraces: grouping and edge cases', () => {
     expect(toJaegerTraces([])).toEqual([]);
   });
 
+  it('drops a copy of a span whose maps were read back in another key order', () => {
+    const reordered = {
+      ...root,
+      SpanAttributes: Object.fromEntries(Object.entries(root.SpanAttributes).reverse()),
+    };
+    const [trace] = toJaegerTraces([root, orphan, reordered]);
+    expect(trace?.spans.map((s) => s.spanID)).toEqual([ROOT, ORPHAN]);
+  });
+
   it('a link to the parent restates the parent reference instead of adding one', () => {
     const child = spanRow('0000000000000002', ROOT, 0, 1, {
       'Links.TraceId': [TRACE_ID],
