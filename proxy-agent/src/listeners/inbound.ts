@@ -12,7 +12,7 @@ import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
-import { extractContext, injectContext } from '../telemetry/trace-context.js';
+import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import type { AgentState } from './context.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders, localReply, spanMethod } from './headers.js';
 
@@ -72,7 +72,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     forwardableRequestHeaders(req.rawHeaders, headers, undefined);
     headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
     if (rid === undefined) headers.push('x-request-id', requestId);
-    injectContext(headers, traceId, spanId, remote?.spanId, sampled, remote?.traceState, remote?.format);
+    injectContext(headers, traceId, spanId, remote?.spanId, sampled, remote?.traceState, b3Style(req.headers));
     upReq = http.request({ host: app.host, port: app.port, method: req.method, path: req.url, headers, agent: appAgent, setHost: false });
     upReq.on('response', (upRes) => {
       status = upRes.statusCode ?? 502;

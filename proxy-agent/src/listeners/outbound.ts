@@ -18,7 +18,7 @@ import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
-import { type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
+import { b3Style, type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { ReplayableBody } from './body.js';
 import type { AgentState } from './context.js';
 import { applyHeaderOps, forwardableRequestHeaders, forwardableResponseHeaders, hasBody, localReply, spanMethod } from './headers.js';
@@ -173,7 +173,7 @@ class OutboundExchange {
     this.traceId = remote?.traceId ?? newTraceId();
     this.parentSpanId = remote?.spanId;
     this.traceState = remote?.traceState;
-    this.format = remote?.format;
+    this.format = b3Style(this.req.headers);
     this.spanId = newSpanId();
     this.sampled = this.state.telemetry.sample(parent, this.traceId);
     const rid = this.req.headers['x-request-id'];

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { rewritePath, selectRoute, pickDestination } from '../routing/match.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
-import { extractContext, injectContext } from '../telemetry/trace-context.js';
+import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { nowMs } from '../telemetry/span.js';
 import type { AgentState } from './context.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
@@ -17,7 +17,7 @@ function contextHeaders(state: AgentState, req: IncomingMessage, out: string[]):
   const parent = extractContext(req.headers);
   const remote = parent === 'deny' ? undefined : parent;
   const traceId = remote?.traceId ?? newTraceId();
-  injectContext(out, traceId, newSpanId(), remote?.spanId, state.telemetry.sample(parent, traceId), remote?.traceState, remote?.format);
+  injectContext(out, traceId, newSpanId(), remote?.spanId, state.telemetry.sample(parent, traceId), remote?.traceState, b3Style(req.headers));
 }
 
 export function outboundUpgrade(state: AgentState, transport: UpstreamTransport, open: Set<Duplex>) {

@@ -135,6 +135,13 @@ export function extractContext(headers: Headers): RemoteContext | 'deny' | undef
   return parseB3Multi(headers);
 }
 
+/** Which B3 style the request carried, if any: the agent answers in the same style (plus W3C). */
+export function b3Style(headers: Headers): 'b3-single' | 'b3-multi' | undefined {
+  if (headers.b3 !== undefined) return 'b3-single';
+  if (headers['x-b3-traceid'] !== undefined || headers['x-b3-sampled'] !== undefined) return 'b3-multi';
+  return undefined;
+}
+
 export function formatTraceparent(traceId: string, spanId: string, sampled: boolean): string {
   return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
 }
@@ -162,13 +169,13 @@ export function injectContext(
   parentSpanId: string | undefined,
   sampled: boolean,
   traceState: string | undefined,
-  format: ContextFormat | undefined,
+  b3: ContextFormat | undefined,
 ): void {
   out.push('traceparent', formatTraceparent(traceId, spanId, sampled));
   if (traceState) out.push('tracestate', traceState);
-  if (format === 'b3-single') {
+  if (b3 === 'b3-single') {
     out.push('b3', `${traceId}-${spanId}-${sampled ? '1' : '0'}${parentSpanId ? `-${parentSpanId}` : ''}`);
-  } else if (format === 'b3-multi') {
+  } else if (b3 === 'b3-multi') {
     out.push('x-b3-traceid', traceId, 'x-b3-spanid', spanId, 'x-b3-sampled', sampled ? '1' : '0');
     if (parentSpanId) out.push('x-b3-parentspanid', parentSpanId);
   }
