@@ -30,7 +30,9 @@ export async function insertBatch(storage: StorageClient, batch: TableRows, toke
       'FORMAT JSONEachRow',
     values: Readable.from([body]),
   });
-  result.stream.destroy();
+  // Read the (empty) answer to its end: destroying a compressed response stream early makes the client log
+  // a decompression error for every insert in server mode.
+  for await (const _ of result.stream) void _;
 }
 
 /** ClickHouse error codes that mean the batch itself is bad: retrying it can never succeed. */
