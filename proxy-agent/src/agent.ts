@@ -98,14 +98,19 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   if (id.version) ownLabels.version = id.version;
 
   const ns = id.namespace;
-  const loadMesh = async (): Promise<{ ok: true; config: MeshConfig } | { ok: false; issues: ConfigIssue[] }> =>
+  const loadMesh = async (): Promise<
+    { ok: true; config: MeshConfig } | { ok: false; issues: ConfigIssue[] }
+  > =>
     config.meshConfigFile ? loadMeshConfigFile(config.meshConfigFile, ns) : { ok: true, config: EMPTY_MESH };
-  const loadRegistry = async (): Promise<{ ok: true; services: ServiceModel[] } | { ok: false; issues: ConfigIssue[] }> =>
-    config.registryFile ? loadRegistryFile(config.registryFile, ns) : { ok: true, services: [] };
+  const loadRegistry = async (): Promise<
+    { ok: true; services: ServiceModel[] } | { ok: false; issues: ConfigIssue[] }
+  > => (config.registryFile ? loadRegistryFile(config.registryFile, ns) : { ok: true, services: [] });
 
   const [mesh, registry] = await Promise.all([loadMesh(), loadRegistry()]);
   if (!mesh.ok || !registry.ok) {
-    throw new AgentConfigError([...(mesh.ok ? [] : mesh.issues), ...(registry.ok ? [] : registry.issues)].map(formatIssue));
+    throw new AgentConfigError(
+      [...(mesh.ok ? [] : mesh.issues), ...(registry.ok ? [] : registry.issues)].map(formatIssue),
+    );
   }
   let version = 1;
   let currentMesh = mesh.config;
@@ -114,7 +119,13 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const clusters = new ClusterManager(config.upstream.idleTimeoutMs, plaintextUpstream);
   const inflightGauge = (): GaugeSample[] => [
     {
-      attributes: { reporter: 'source', source_workload: identity.workload, source_workload_namespace: ns, source_app: identity.app, source_version: identity.version },
+      attributes: {
+        reporter: 'source',
+        source_workload: identity.workload,
+        source_workload_namespace: ns,
+        source_app: identity.app,
+        source_version: identity.version,
+      },
       value: state.outboundInflight,
     },
     {
@@ -140,7 +151,12 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       },
       value: c.pending,
     }));
-  const telemetry = new Telemetry(config.telemetry, { ...identity, serviceName: identity.app }, { inflight: inflightGauge, poolPending: pendingGauge }, log);
+  const telemetry = new Telemetry(
+    config.telemetry,
+    { ...identity, serviceName: identity.app },
+    { inflight: inflightGauge, poolPending: pendingGauge },
+    log,
+  );
   const state = new AgentState(
     config,
     log,
@@ -174,8 +190,16 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         renderPrometheus(telemetry.metrics.series(), {
           exporter: telemetry.exporter?.stats,
           gauges: [
-            { name: 'meshscope_agent_requests_inflight', help: 'Requests in flight through a listener.', samples: inflightGauge() },
-            { name: 'meshscope_agent_pool_pending', help: 'Requests waiting for an upstream connection.', samples: pendingGauge() },
+            {
+              name: 'meshscope_agent_requests_inflight',
+              help: 'Requests in flight through a listener.',
+              samples: inflightGauge(),
+            },
+            {
+              name: 'meshscope_agent_pool_pending',
+              help: 'Requests waiting for an upstream connection.',
+              samples: pendingGauge(),
+            },
           ],
         }),
       config: () => ({ version, agent: config, resources: currentMesh.resources, registry: currentRegistry }),
@@ -189,7 +213,11 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     if (!m.ok || !r.ok) {
       const source = !m.ok ? (config.meshConfigFile ?? '') : (config.registryFile ?? '');
       const issues = [...(m.ok ? [] : m.issues), ...(r.ok ? [] : r.issues)];
-      for (const i of issues) log.error({ resource: i.resource, field: i.field, reason: i.reason }, `config rejected, keeping version ${version}: ${formatIssue(i)}`);
+      for (const i of issues)
+        log.error(
+          { resource: i.resource, field: i.field, reason: i.reason },
+          `config rejected, keeping version ${version}: ${formatIssue(i)}`,
+        );
       events.emit('rejected', { source, issues });
       return false;
     }
@@ -217,7 +245,10 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       const stopped = Promise.all(servers.map((s) => (s.listening ? closeServer(s) : Promise.resolve())));
       for (const s of servers) s.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([state.whenIdle(), new Promise<void>((r) => (timer = setTimeout(r, config.drainTimeoutMs)))]);
+      await Promise.race([
+        state.whenIdle(),
+        new Promise<void>((r) => (timer = setTimeout(r, config.drainTimeoutMs))),
+      ]);
       clearTimeout(timer);
       for (const s of servers) s.closeAllConnections();
       for (const u of upgrades) u.destroy();

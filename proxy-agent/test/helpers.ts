@@ -28,10 +28,11 @@ export async function startBackend(
     requests: [],
     bodies: [],
     server: undefined as unknown as http.Server,
-    close: () => new Promise<void>((r) => {
-      b.server.closeAllConnections();
-      b.server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        b.server.closeAllConnections();
+        b.server.close(() => r());
+      }),
   };
   b.server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -63,7 +64,14 @@ const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 export function request(
   port: number,
-  opts: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent | false } = {},
+  opts: {
+    path?: string;
+    host?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: http.Agent | false;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -78,7 +86,13 @@ export function request(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -102,7 +116,8 @@ export function memoryLogger(): { logger: Logger; lines: Array<Record<string, un
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n'))
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -112,9 +127,15 @@ export function memoryLogger(): { logger: Logger; lines: Array<Record<string, un
 export const silent = pino({ level: 'silent' });
 
 /** ServiceEntry YAML for `host` with the given endpoints (each `port` + labels). */
-export function serviceEntry(host: string, endpoints: Array<{ port: number; labels?: Record<string, string> }>): string {
+export function serviceEntry(
+  host: string,
+  endpoints: Array<{ port: number; labels?: Record<string, string> }>,
+): string {
   const eps = endpoints
-    .map((e) => `    - address: 127.0.0.1\n      ports: { http: ${e.port} }\n      labels: ${JSON.stringify(e.labels ?? {})}`)
+    .map(
+      (e) =>
+        `    - address: 127.0.0.1\n      ports: { http: ${e.port} }\n      labels: ${JSON.stringify(e.labels ?? {})}`,
+    )
     .join('\n');
   return `apiVersion: networking.istio.io/v1
 kind: ServiceEntry

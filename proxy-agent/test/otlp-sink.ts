@@ -71,7 +71,8 @@ function attrs(list: Kv[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list ?? []) {
     const v = kv.value ?? {};
-    out[kv.key] = v.string_value ?? v.bool_value ?? (v.int_value !== undefined ? Number(v.int_value) : v.double_value);
+    out[kv.key] =
+      v.string_value ?? v.bool_value ?? (v.int_value !== undefined ? Number(v.int_value) : v.double_value);
   }
   return out;
 }
@@ -128,7 +129,10 @@ export class OtlpSink {
 
   private addTraces(body: Buffer): void {
     const msg = TraceRequest.toObject(TraceRequest.decode(body), { longs: Number, bytes: Uint8Array }) as {
-      resource_spans?: Array<{ resource?: { attributes?: Kv[] }; scope_spans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
+      resource_spans?: Array<{
+        resource?: { attributes?: Kv[] };
+        scope_spans?: Array<{ spans?: Array<Record<string, unknown>> }>;
+      }>;
     };
     for (const rs of msg.resource_spans ?? []) {
       const resource = attrs(rs.resource?.attributes);
@@ -142,7 +146,7 @@ export class OtlpSink {
             kind: (s.kind as number | undefined) ?? 0,
             attributes: attrs(s.attributes as Kv[]),
             resource,
-            statusCode: ((s.status as { code?: number } | undefined)?.code ?? 0),
+            statusCode: (s.status as { code?: number } | undefined)?.code ?? 0,
           });
         }
       }
@@ -157,7 +161,10 @@ export class OtlpSink {
           metrics?: Array<{
             name: string;
             unit?: string;
-            histogram?: { aggregation_temporality?: number; data_points?: Array<{ attributes?: Kv[]; count?: number; explicit_bounds?: number[] }> };
+            histogram?: {
+              aggregation_temporality?: number;
+              data_points?: Array<{ attributes?: Kv[]; count?: number; explicit_bounds?: number[] }>;
+            };
             gauge?: { data_points?: Array<{ attributes?: Kv[]; as_int?: number; as_double?: number }> };
           }>;
         }>;
@@ -179,7 +186,11 @@ export class OtlpSink {
             });
           }
           for (const p of m.gauge?.data_points ?? []) {
-            this.gauges.push({ name: m.name, attributes: attrs(p.attributes), value: Number(p.as_int ?? p.as_double ?? 0) });
+            this.gauges.push({
+              name: m.name,
+              attributes: attrs(p.attributes),
+              value: Number(p.as_int ?? p.as_double ?? 0),
+            });
           }
         }
       }

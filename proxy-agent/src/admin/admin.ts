@@ -1,5 +1,5 @@
 /** The admin port: readiness, liveness, Prometheus metrics, the effective config, and /shutdown for Jobs. */
-import http from 'node:http';
+import type http from 'node:http';
 
 export interface AdminSource {
   ready(): boolean;
@@ -18,7 +18,9 @@ export function createAdminHandler(src: AdminSource): http.RequestListener {
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/ready':
-        return src.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready: draining or not started\n');
+        return src.ready()
+          ? send(res, 200, 'text/plain', 'ready\n')
+          : send(res, 503, 'text/plain', 'not ready: draining or not started\n');
       case '/live':
         return send(res, 200, 'text/plain', 'live\n');
       case '/metrics':
@@ -32,7 +34,12 @@ export function createAdminHandler(src: AdminSource): http.RequestListener {
         src.shutdown();
         return;
       default:
-        return send(res, 404, 'text/plain', 'not found: try /ready, /live, /metrics, /config, POST /shutdown\n');
+        return send(
+          res,
+          404,
+          'text/plain',
+          'not found: try /ready, /live, /metrics, /config, POST /shutdown\n',
+        );
     }
   };
 }

@@ -5,7 +5,6 @@ import {
   type HeaderOps,
   type HttpRoute,
   type LoadBalancerPolicy,
-  type MeshConfig,
   type RateLimitModel,
   type RetryPolicy,
   RetryOn,
@@ -44,9 +43,16 @@ class Issues {
 // identical to Istio's instead of silently accepting patterns Envoy would reject.
 const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
-function compileStringMatch(spec: StringMatchSpec, field: string, issues: Issues, lower = false): StringMatcher {
-  if (spec.exact !== undefined) return { kind: 'exact', value: lower ? spec.exact.toLowerCase() : spec.exact };
-  if (spec.prefix !== undefined) return { kind: 'prefix', value: lower ? spec.prefix.toLowerCase() : spec.prefix };
+function compileStringMatch(
+  spec: StringMatchSpec,
+  field: string,
+  issues: Issues,
+  lower = false,
+): StringMatcher {
+  if (spec.exact !== undefined)
+    return { kind: 'exact', value: lower ? spec.exact.toLowerCase() : spec.exact };
+  if (spec.prefix !== undefined)
+    return { kind: 'prefix', value: lower ? spec.prefix.toLowerCase() : spec.prefix };
   if (spec.regex !== undefined) {
     if (NOT_RE2.test(spec.regex)) {
       issues.add(`${field}.regex`, 'look-around and back-references are not RE2 syntax');
@@ -160,13 +166,18 @@ function compileRoute(spec: HttpRouteSpec, field: string, ns: string, issues: Is
     headers: compileHeaders(r.headers),
   }));
   const totalWeight = destinations.reduce((s, d) => s + d.weight, 0);
-  if (totalWeight <= 0) issues.add(`${field}.route`, 'the weights add up to 0: no destination would get traffic');
+  if (totalWeight <= 0)
+    issues.add(`${field}.route`, 'the weights add up to 0: no destination would get traffic');
 
   let retries: RetryPolicy | undefined;
   if (spec.retries) {
     const { bits, codes } = spec.retries.retryOn
       ? parseRetryOn(spec.retries.retryOn, `${field}.retries.retryOn`, issues)
-      : { bits: RetryOn.connectFailure | RetryOn.refusedStream | RetryOn.grpcUnavailable | RetryOn.grpcCancelled, codes: new Set<number>() };
+      : {
+          bits:
+            RetryOn.connectFailure | RetryOn.refusedStream | RetryOn.grpcUnavailable | RetryOn.grpcCancelled,
+          codes: new Set<number>(),
+        };
     retries = {
       attempts: spec.retries.attempts,
       perTryTimeoutMs: spec.retries.perTryTimeout,
@@ -211,7 +222,8 @@ function compileLoadBalancer(spec: TrafficPolicySpec['loadBalancer']): LoadBalan
   const hash = spec?.consistentHash;
   if (hash) {
     const ringSize = Math.max(hash.ringHash?.minimumRingSize ?? 1024, 64);
-    if (hash.httpHeaderName) return { kind: 'HASH', by: 'header', name: hash.httpHeaderName.toLowerCase(), ringSize };
+    if (hash.httpHeaderName)
+      return { kind: 'HASH', by: 'header', name: hash.httpHeaderName.toLowerCase(), ringSize };
     if (hash.httpCookie)
       return {
         kind: 'HASH',
@@ -221,7 +233,8 @@ function compileLoadBalancer(spec: TrafficPolicySpec['loadBalancer']): LoadBalan
         cookieTtlMs: hash.httpCookie.ttl,
         ringSize,
       };
-    if (hash.httpQueryParameterName) return { kind: 'HASH', by: 'query', name: hash.httpQueryParameterName, ringSize };
+    if (hash.httpQueryParameterName)
+      return { kind: 'HASH', by: 'query', name: hash.httpQueryParameterName, ringSize };
     return { kind: 'HASH', by: 'sourceIp', name: '', ringSize };
   }
   const simple = spec?.simple;
@@ -263,7 +276,10 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec | undefined): Traff
 }
 
 /** Istio: subset settings replace the rule's settings field by field (loadBalancer, connectionPool, …). */
-function mergePolicy(top: TrafficPolicySpec | undefined, sub: TrafficPolicySpec | undefined): TrafficPolicySpec | undefined {
+function mergePolicy(
+  top: TrafficPolicySpec | undefined,
+  sub: TrafficPolicySpec | undefined,
+): TrafficPolicySpec | undefined {
   if (!sub) return top;
   return {
     loadBalancer: sub.loadBalancer ?? top?.loadBalancer,
@@ -272,13 +288,27 @@ function mergePolicy(top: TrafficPolicySpec | undefined, sub: TrafficPolicySpec 
   };
 }
 
-function compileDestinationRule(name: string, ns: string, spec: DestinationRuleSpec, issues: Issues): DestinationRuleModel {
+function compileDestinationRule(
+  name: string,
+  ns: string,
+  spec: DestinationRuleSpec,
+  issues: Issues,
+): DestinationRuleModel {
   const subsets = new Map<string, { labels: Record<string, string>; policy: TrafficPolicy }>();
   (spec.subsets ?? []).forEach((s, i) => {
     if (subsets.has(s.name)) issues.add(`spec.subsets[${i}].name`, `subset "${s.name}" is defined twice`);
-    subsets.set(s.name, { labels: s.labels ?? {}, policy: compileTrafficPolicy(mergePolicy(spec.trafficPolicy, s.trafficPolicy)) });
+    subsets.set(s.name, {
+      labels: s.labels ?? {},
+      policy: compileTrafficPolicy(mergePolicy(spec.trafficPolicy, s.trafficPolicy)),
+    });
   });
-  return { name, namespace: ns, host: expandHost(spec.host, ns), policy: compileTrafficPolicy(spec.trafficPolicy), subsets };
+  return {
+    name,
+    namespace: ns,
+    host: expandHost(spec.host, ns),
+    policy: compileTrafficPolicy(spec.trafficPolicy),
+    subsets,
+  };
 }
 
 export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfigResult {
@@ -313,7 +343,11 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
         r.spec.hosts.forEach((h, i) => {
           const host = expandHost(h, r.namespace);
           const other = virtualServices.get(host);
-          if (other) issues.add(`spec.hosts[${i}]`, `host ${host} already has VirtualService ${other.namespace}/${other.name}`);
+          if (other)
+            issues.add(
+              `spec.hosts[${i}]`,
+              `host ${host} already has VirtualService ${other.namespace}/${other.name}`,
+            );
           virtualServices.set(host, model);
         });
         vsRoutes.push({ issues, routes });
@@ -322,7 +356,11 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
       case 'DestinationRule': {
         const dr = compileDestinationRule(r.name, r.namespace, r.spec, issues);
         const other = destinationRules.get(dr.host);
-        if (other) issues.add('spec.host', `host ${dr.host} already has DestinationRule ${other.namespace}/${other.name}`);
+        if (other)
+          issues.add(
+            'spec.host',
+            `host ${dr.host} already has DestinationRule ${other.namespace}/${other.name}`,
+          );
         destinationRules.set(dr.host, dr);
         break;
       }
@@ -353,11 +391,20 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
     routes.forEach((route, i) => {
       route.destinations.forEach((d, j) => {
         if (d.subset && !destinationRules.get(d.host)?.subsets.has(d.subset)) {
-          issues.add(`spec.http[${i}].route[${j}].destination.subset`, `no DestinationRule for ${d.host} defines subset "${d.subset}"`);
+          issues.add(
+            `spec.http[${i}].route[${j}].destination.subset`,
+            `no DestinationRule for ${d.host} defines subset "${d.subset}"`,
+          );
         }
       });
-      if (route.mirror?.subset && !destinationRules.get(route.mirror.host)?.subsets.has(route.mirror.subset)) {
-        issues.add(`spec.http[${i}].mirror.subset`, `no DestinationRule for ${route.mirror.host} defines subset "${route.mirror.subset}"`);
+      if (
+        route.mirror?.subset &&
+        !destinationRules.get(route.mirror.host)?.subsets.has(route.mirror.subset)
+      ) {
+        issues.add(
+          `spec.http[${i}].mirror.subset`,
+          `no DestinationRule for ${route.mirror.host} defines subset "${route.mirror.subset}"`,
+        );
       }
     });
     all.push(...issues.list.filter((x) => !all.includes(x)));
@@ -365,6 +412,12 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
   if (all.length > 0) return { ok: false, issues: all };
   return {
     ok: true,
-    config: { services, virtualServices, destinationRules, rateLimits, resources: resources.map((r) => ({ ...r })) },
+    config: {
+      services,
+      virtualServices,
+      destinationRules,
+      rateLimits,
+      resources: resources.map((r) => ({ ...r })),
+    },
   };
 }

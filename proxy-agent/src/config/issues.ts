@@ -23,7 +23,11 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-export function zodIssues(resource: string, prefix: ReadonlyArray<PropertyKey>, error: z.ZodError): ConfigIssue[] {
+export function zodIssues(
+  resource: string,
+  prefix: ReadonlyArray<PropertyKey>,
+  error: z.ZodError,
+): ConfigIssue[] {
   return error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const path = [...prefix, ...issue.path];

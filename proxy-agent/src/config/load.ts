@@ -3,12 +3,18 @@ import { formatIssue } from './issues.js';
 import { type MeshConfigResult, parseMeshConfig } from './mesh-config.js';
 
 /** Reads and validates a mesh configuration file; a read failure is reported like any other issue. */
-export async function loadMeshConfigFile(path: string, defaultNamespace = 'default'): Promise<MeshConfigResult> {
+export async function loadMeshConfigFile(
+  path: string,
+  defaultNamespace = 'default',
+): Promise<MeshConfigResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return { ok: false, issues: [{ resource: path, field: '', reason: `cannot read: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      issues: [{ resource: path, field: '', reason: `cannot read: ${(e as Error).message}` }],
+    };
   }
   return parseMeshConfig(text, defaultNamespace);
 }

@@ -148,7 +148,12 @@ export interface ServiceModel {
   namespace: string;
   ports: ReadonlyArray<{ number: number; name: string; targetPort?: number }>;
   /** endpoints with their port already chosen per service port number */
-  endpoints: ReadonlyArray<{ address: string; ports: Readonly<Record<string, number>>; labels: Readonly<Record<string, string>>; weight: number }>;
+  endpoints: ReadonlyArray<{
+    address: string;
+    ports: Readonly<Record<string, number>>;
+    labels: Readonly<Record<string, string>>;
+    weight: number;
+  }>;
 }
 
 export interface TokenBucketPolicy {

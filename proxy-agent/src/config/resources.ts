@@ -109,17 +109,23 @@ const loadBalancer = z
       })
       .refine(
         (h) =>
-          [h.httpHeaderName, h.httpCookie, h.useSourceIp, h.httpQueryParameterName].filter((v) => v !== undefined)
-            .length === 1,
+          [h.httpHeaderName, h.httpCookie, h.useSourceIp, h.httpQueryParameterName].filter(
+            (v) => v !== undefined,
+          ).length === 1,
         { message: 'set exactly one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName' },
       )
       .optional(),
   })
-  .refine((lb) => !(lb.simple && lb.consistentHash), { message: 'set either simple or consistentHash, not both' });
+  .refine((lb) => !(lb.simple && lb.consistentHash), {
+    message: 'set either simple or consistentHash, not both',
+  });
 
 const connectionPool = z.strictObject({
   tcp: z
-    .strictObject({ maxConnections: z.number().int().min(1).optional(), connectTimeout: durationMs.optional() })
+    .strictObject({
+      maxConnections: z.number().int().min(1).optional(),
+      connectTimeout: durationMs.optional(),
+    })
     .optional(),
   http: z
     .strictObject({
@@ -153,7 +159,13 @@ export const destinationRuleSpec = z.strictObject({
   exportTo: z.array(z.string()).optional(),
   trafficPolicy: trafficPolicySchema.optional(),
   subsets: z
-    .array(z.strictObject({ name: z.string().min(1), labels: labels.optional(), trafficPolicy: trafficPolicySchema.optional() }))
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        labels: labels.optional(),
+        trafficPolicy: trafficPolicySchema.optional(),
+      }),
+    )
     .optional(),
 });
 export type DestinationRuleSpec = z.infer<typeof destinationRuleSpec>;
@@ -214,9 +226,18 @@ export const metadataSchema = z.object({
 });
 
 export const SPECS = {
-  VirtualService: { apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], spec: virtualServiceSpec },
-  DestinationRule: { apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], spec: destinationRuleSpec },
-  ServiceEntry: { apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], spec: serviceEntrySpec },
+  VirtualService: {
+    apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'],
+    spec: virtualServiceSpec,
+  },
+  DestinationRule: {
+    apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'],
+    spec: destinationRuleSpec,
+  },
+  ServiceEntry: {
+    apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'],
+    spec: serviceEntrySpec,
+  },
   LocalRateLimit: { apiVersions: ['meshscope.io/v1alpha1'], spec: localRateLimitSpec },
 } as const;
 export type ResourceKind = keyof typeof SPECS;

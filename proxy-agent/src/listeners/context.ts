@@ -53,7 +53,12 @@ export class AgentState {
   rateLimit(model: RateLimitModel): TakeResult {
     let entry = this.buckets.get(model.name);
     const b = model.bucket;
-    if (!entry || entry.model.bucket.maxTokens !== b.maxTokens || entry.model.bucket.fillIntervalMs !== b.fillIntervalMs || entry.model.bucket.tokensPerFill !== b.tokensPerFill) {
+    if (
+      !entry ||
+      entry.model.bucket.maxTokens !== b.maxTokens ||
+      entry.model.bucket.fillIntervalMs !== b.fillIntervalMs ||
+      entry.model.bucket.tokensPerFill !== b.tokensPerFill
+    ) {
       entry = { model, bucket: newBucket(b, this.clock()) };
       this.buckets.set(model.name, entry);
     }

@@ -17,17 +17,26 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /** Copies a raw header list without hop-by-hop headers, trace context and our peer header. */
-export function forwardableRequestHeaders(raw: readonly string[], out: string[], extraDrop?: ReadonlySet<string>): void {
+export function forwardableRequestHeaders(
+  raw: readonly string[],
+  out: string[],
+  extraDrop?: ReadonlySet<string>,
+): void {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || CONTEXT_HEADERS.has(lower) || lower === PEER_HEADER || lower === 'host') continue;
+    if (HOP_BY_HOP.has(lower) || CONTEXT_HEADERS.has(lower) || lower === PEER_HEADER || lower === 'host')
+      continue;
     if (extraDrop?.has(lower)) continue;
     out.push(name, raw[i + 1] as string);
   }
 }
 
-export function forwardableResponseHeaders(raw: readonly string[], out: string[], extraDrop?: ReadonlySet<string>): string | undefined {
+export function forwardableResponseHeaders(
+  raw: readonly string[],
+  out: string[],
+  extraDrop?: ReadonlySet<string>,
+): string | undefined {
   let peer: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -53,19 +62,31 @@ function removeFrom(list: string[], names: ReadonlySet<string>): void {
 }
 
 /** Istio's header operations: remove, then set (replace), then add (append). */
-export function applyHeaderOps(list: string[], set: HeaderOps['requestSet'], add: HeaderOps['requestAdd'], remove: readonly string[]): void {
+export function applyHeaderOps(
+  list: string[],
+  set: HeaderOps['requestSet'],
+  add: HeaderOps['requestAdd'],
+  remove: readonly string[],
+): void {
   if (remove.length > 0 || set.length > 0) removeFrom(list, new Set([...remove, ...set.map(([k]) => k)]));
   for (const [k, v] of set) list.push(k, v);
   for (const [k, v] of add) list.push(k, v);
 }
 
 export function headerValue(list: readonly string[], lowerName: string): string | undefined {
-  for (let i = 0; i < list.length; i += 2) if ((list[i] as string).toLowerCase() === lowerName) return list[i + 1];
+  for (let i = 0; i < list.length; i += 2)
+    if ((list[i] as string).toLowerCase() === lowerName) return list[i + 1];
   return undefined;
 }
 
 /** A reply the agent makes itself (Envoy's local reply): text body, never a bare status. */
-export function localReply(res: ServerResponse, status: number, body: string, extra?: readonly string[], closing = false): void {
+export function localReply(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  extra?: readonly string[],
+  closing = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -84,7 +105,17 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
 
 /** Semconv: unknown methods are reported as _OTHER so that span names stay low-cardinality. */
 export function spanMethod(method: string): string {

@@ -16,7 +16,13 @@ import { b3Style, extractContext, injectContext } from '../telemetry/trace-conte
 import type { AgentState } from './context.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders, localReply, spanMethod } from './headers.js';
 
-const UNKNOWN_SOURCE = { workload: UNKNOWN, namespace: UNKNOWN, app: UNKNOWN, version: UNKNOWN, principal: UNKNOWN };
+const UNKNOWN_SOURCE = {
+  workload: UNKNOWN,
+  namespace: UNKNOWN,
+  app: UNKNOWN,
+  version: UNKNOWN,
+  principal: UNKNOWN,
+};
 
 export function createInboundHandler(state: AgentState, appAgent: http.Agent): http.RequestListener {
   const app = state.config.app;
@@ -36,7 +42,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     let status = 0;
     let flags = '-';
     let finished = false;
-    let upReq: http.ClientRequest | undefined;
+    let upReq: http.ClientRequest | undefined = undefined;
 
     const finish = () => {
       if (finished) return;
@@ -46,7 +52,21 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       const endMs = nowMs();
       const edge = inboundEdge(state, peer, req);
       state.telemetry.metrics.record(edge, status, flags, (endMs - startMs) / 1000);
-      if (sampled) emitServerSpan(state, req, edge, status, flags, traceId, spanId, remote?.spanId, remote?.traceState, startMs, endMs, requestId);
+      if (sampled)
+        emitServerSpan(
+          state,
+          req,
+          edge,
+          status,
+          flags,
+          traceId,
+          spanId,
+          remote?.spanId,
+          remote?.traceState,
+          startMs,
+          endMs,
+          requestId,
+        );
     };
     res.once('finish', finish);
     res.once('close', () => {
@@ -63,7 +83,22 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
         status = 429;
         flags = 'RL';
         const reset = String(Math.max(1, Math.ceil(r.resetMs / 1000)));
-        localReply(res, 429, 'local_rate_limited', ['x-ratelimit-limit', String(limit.bucket.maxTokens), 'x-ratelimit-remaining', '0', 'x-ratelimit-reset', reset, 'retry-after', reset], state.draining);
+        localReply(
+          res,
+          429,
+          'local_rate_limited',
+          [
+            'x-ratelimit-limit',
+            String(limit.bucket.maxTokens),
+            'x-ratelimit-remaining',
+            '0',
+            'x-ratelimit-reset',
+            reset,
+            'retry-after',
+            reset,
+          ],
+          state.draining,
+        );
         return;
       }
     }
@@ -72,8 +107,24 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     forwardableRequestHeaders(req.rawHeaders, headers, undefined);
     headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
     if (rid === undefined) headers.push('x-request-id', requestId);
-    injectContext(headers, traceId, spanId, remote?.spanId, sampled, remote?.traceState, b3Style(req.headers));
-    upReq = http.request({ host: app.host, port: app.port, method: req.method, path: req.url, headers, agent: appAgent, setHost: false });
+    injectContext(
+      headers,
+      traceId,
+      spanId,
+      remote?.spanId,
+      sampled,
+      remote?.traceState,
+      b3Style(req.headers),
+    );
+    upReq = http.request({
+      host: app.host,
+      port: app.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: appAgent,
+      setHost: false,
+    });
     upReq.on('response', (upRes) => {
       status = upRes.statusCode ?? 502;
       const out: string[] = [];
@@ -99,7 +150,13 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       const refused = err.code === 'ECONNREFUSED';
       status = 503;
       flags = refused ? 'UF' : 'UC';
-      localReply(res, 503, `upstream connect error or disconnect/reset before headers. reset reason: ${refused ? 'connection failure' : 'connection termination'}`, undefined, state.draining);
+      localReply(
+        res,
+        503,
+        `upstream connect error or disconnect/reset before headers. reset reason: ${refused ? 'connection failure' : 'connection termination'}`,
+        undefined,
+        state.draining,
+      );
     });
     req.pipe(upReq);
   };
@@ -159,7 +216,22 @@ function emitServerSpan(
   };
   if (status > 0) attrs['http.response.status_code'] = status;
   // Semconv: on a SERVER span only 5xx (or no response) is an error.
-  t.emit(new AgentSpan(spanMethod(method), SpanKind.SERVER, traceId, spanId, parentSpanId, traceState, startMs, endMs, status === 0 || status >= 500, attrs, t.resource, t.scope));
+  t.emit(
+    new AgentSpan(
+      spanMethod(method),
+      SpanKind.SERVER,
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      startMs,
+      endMs,
+      status === 0 || status >= 500,
+      attrs,
+      t.resource,
+      t.scope,
+    ),
+  );
 }
 
 /** Keep-alive pool to the local app. */

@@ -9,7 +9,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { DEFAULT_RETRY_POLICY } from '../config/compile.js';
-import type { HttpRoute, RateLimitModel, RetryPolicy, RouteMatch, WeightedDestination } from '../config/model.js';
+import type {
+  HttpRoute,
+  RateLimitModel,
+  RetryPolicy,
+  RouteMatch,
+  WeightedDestination,
+} from '../config/model.js';
 import type { ClusterState, EndpointState } from '../resilience/cluster.js';
 import { type AttemptOutcome, backoffMs, isRetriable } from '../resilience/retry.js';
 import { pickDestination, type RequestView, rewritePath, selectRoute } from '../routing/match.js';
@@ -21,16 +27,36 @@ import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { ReplayableBody } from './body.js';
 import type { AgentState } from './context.js';
-import { applyHeaderOps, forwardableRequestHeaders, forwardableResponseHeaders, hasBody, localReply, spanMethod } from './headers.js';
+import {
+  applyHeaderOps,
+  forwardableRequestHeaders,
+  forwardableResponseHeaders,
+  hasBody,
+  localReply,
+  spanMethod,
+} from './headers.js';
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNECTTIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNECTTIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 const MAX_MIRRORS_IN_FLIGHT = 64;
 
 /** Splits the request target: origin-form (`/path`, Host header) or absolute-form (`http://host/path`, HTTP proxy). */
-export function parseTarget(url: string, hostHeader: string | undefined): { authority: string; pathAndQuery: string } | undefined {
+export function parseTarget(
+  url: string,
+  hostHeader: string | undefined,
+): { authority: string; pathAndQuery: string } | undefined {
   if (url.startsWith('http://')) {
     const slash = url.indexOf('/', 7);
-    return slash < 0 ? { authority: url.slice(7), pathAndQuery: '/' } : { authority: url.slice(7, slash), pathAndQuery: url.slice(slash) };
+    return slash < 0
+      ? { authority: url.slice(7), pathAndQuery: '/' }
+      : { authority: url.slice(7, slash), pathAndQuery: url.slice(slash) };
   }
   return hostHeader ? { authority: hostHeader, pathAndQuery: url } : undefined;
 }
@@ -126,11 +152,23 @@ class OutboundExchange {
     this.startTrace();
 
     const canonical = this.table.resolveHost(host);
-    if (!canonical) return this.reply(502, `unknown destination host "${host}": not in the registry or a ServiceEntry`, 'NR');
+    if (!canonical)
+      return this.reply(
+        502,
+        `unknown destination host "${host}": not in the registry or a ServiceEntry`,
+        'NR',
+      );
     this.host = canonical;
     const vs = this.table.virtualService(canonical);
     if (vs) {
-      const view: RequestView = { method: this.method, path: this.path, query: this.query, authority: this.authority, headers: req.headers, port };
+      const view: RequestView = {
+        method: this.method,
+        path: this.path,
+        query: this.query,
+        authority: this.authority,
+        headers: req.headers,
+        port,
+      };
       const chosen = selectRoute(vs.routes, view, state.ownLabels);
       if (!chosen) return this.reply(404, 'route not found', 'NR');
       this.route = chosen.route;
@@ -140,11 +178,17 @@ class OutboundExchange {
     }
     const destHost = this.dest?.host ?? canonical;
     this.def = this.table.cluster(destHost, this.dest?.subset, this.dest?.port ?? port);
-    if (!this.def) return this.reply(503, `no cluster for ${destHost}${this.dest?.subset ? ` subset ${this.dest.subset}` : ''}`, 'NC');
+    if (!this.def)
+      return this.reply(
+        503,
+        `no cluster for ${destHost}${this.dest?.subset ? ` subset ${this.dest.subset}` : ''}`,
+        'NC',
+      );
     this.cluster = state.clusters.get(this.def, this.table.version);
 
     const limit: RateLimitModel | undefined =
-      (this.route?.name ? this.table.rateLimitForRoute(this.route.name) : undefined) ?? this.table.rateLimitForHost(this.def.host);
+      (this.route?.name ? this.table.rateLimitForRoute(this.route.name) : undefined) ??
+      this.table.rateLimitForHost(this.def.host);
     if (limit && this.rateLimited(limit)) return;
 
     const fault = this.route?.fault;
@@ -208,13 +252,24 @@ class OutboundExchange {
     if (dops) applyHeaderOps(h, dops.requestSet, dops.requestAdd, dops.requestRemove);
     if (this.req.headers['x-request-id'] === undefined) h.push('x-request-id', this.requestId);
     h.push(PEER_HEADER, this.state.peerHeaderValue);
-    injectContext(h, this.traceId, this.spanId, this.parentSpanId, this.sampled, this.traceState, this.format);
-    this.upPath = rw?.uri !== undefined ? rewritePath(this.path, this.query, rw.uri, this.match) : this.pathAndQuery;
+    injectContext(
+      h,
+      this.traceId,
+      this.spanId,
+      this.parentSpanId,
+      this.sampled,
+      this.traceState,
+      this.format,
+    );
+    this.upPath =
+      rw?.uri !== undefined ? rewritePath(this.path, this.query, rw.uri, this.match) : this.pathAndQuery;
     const lb = this.def?.policy.loadBalancer;
     if (lb?.kind === 'HASH') this.hashKey = this.hashKeyFor(lb);
   }
 
-  private hashKeyFor(lb: Extract<ClusterDef['policy']['loadBalancer'], { kind: 'HASH' }>): string | undefined {
+  private hashKeyFor(
+    lb: Extract<ClusterDef['policy']['loadBalancer'], { kind: 'HASH' }>,
+  ): string | undefined {
     const headers = this.req.headers;
     switch (lb.by) {
       case 'header': {
@@ -243,7 +298,12 @@ class OutboundExchange {
   private attempt(): void {
     const cluster = this.cluster as ClusterState;
     if (this.finished || this.committed) return;
-    if (!cluster.admit()) return this.reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', 'UO');
+    if (!cluster.admit())
+      return this.reply(
+        503,
+        'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+        'UO',
+      );
     const pick = cluster.pick(this.hashKey, this.ep);
     if (typeof pick === 'string') return this.reply(503, 'no healthy upstream', 'UH');
     const ep = pick;
@@ -332,11 +392,14 @@ class OutboundExchange {
   private retry(): void {
     const cluster = this.cluster as ClusterState;
     cluster.retriesActive++;
-    this.waitTimer = setTimeout(() => {
-      this.waitTimer = undefined;
-      cluster.retriesActive--;
-      this.attempt();
-    }, backoffMs(this.tries, Math.random()));
+    this.waitTimer = setTimeout(
+      () => {
+        this.waitTimer = undefined;
+        cluster.retriesActive--;
+        this.attempt();
+      },
+      backoffMs(this.tries, Math.random()),
+    );
   }
 
   /** A try ended without a usable response: retry, or answer like Envoy would. */
@@ -349,9 +412,17 @@ class OutboundExchange {
       case 'per-try-timeout':
         return this.reply(504, 'upstream request timeout', `${exhausted}UT`);
       case 'connect-failure':
-        return this.reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure', `${exhausted}UF`);
+        return this.reply(
+          503,
+          'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+          `${exhausted}UF`,
+        );
       default:
-        return this.reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination', `${exhausted}UC`);
+        return this.reply(
+          503,
+          'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
+          `${exhausted}UC`,
+        );
     }
   }
 
@@ -360,7 +431,11 @@ class OutboundExchange {
     const cluster = this.cluster as ClusterState;
     cluster.onResult(ep, status);
     const grpc = upRes.headers['grpc-status'];
-    const outcome: AttemptOutcome = { kind: 'response', status, grpcStatus: typeof grpc === 'string' ? Number(grpc) : undefined };
+    const outcome: AttemptOutcome = {
+      kind: 'response',
+      status,
+      grpcStatus: typeof grpc === 'string' ? Number(grpc) : undefined,
+    };
     if (status >= 400 && this.canRetry(outcome)) {
       this.seq++;
       upRes.resume();
@@ -448,7 +523,8 @@ class OutboundExchange {
     const pick = cluster.pick(undefined, undefined);
     if (typeof pick === 'string') return;
     const headers = this.headers.slice();
-    for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') headers[i + 1] = `${headers[i + 1] ?? ''}-shadow`;
+    for (let i = 0; i < headers.length; i += 2)
+      if (headers[i] === 'host') headers[i + 1] = `${headers[i + 1] ?? ''}-shadow`;
     const send = (chunks: readonly Buffer[]) => {
       state.mirrorsInflight++;
       let done = false;
@@ -458,7 +534,15 @@ class OutboundExchange {
           state.mirrorsInflight--;
         }
       };
-      const r = http.request({ host: pick.def.address, port: pick.def.port, method: this.method, path: this.upPath, headers, agent: cluster.agent, setHost: false });
+      const r = http.request({
+        host: pick.def.address,
+        port: pick.def.port,
+        method: this.method,
+        path: this.upPath,
+        headers,
+        agent: cluster.agent,
+        setHost: false,
+      });
       r.setTimeout(this.route?.timeoutMs ?? 30_000, () => r.destroy());
       let answered = false;
       r.on('response', (mres) => {
@@ -524,7 +608,20 @@ class OutboundExchange {
     const m = spanMethod(this.method);
     const name = this.route?.name ? `${m} ${this.route.name}` : m;
     telemetry.emit(
-      new AgentSpan(name, SpanKind.CLIENT, this.traceId, this.spanId, this.parentSpanId, this.traceState, this.startMs, endMs, status === 0 || status >= 400, attrs, telemetry.resource, telemetry.scope),
+      new AgentSpan(
+        name,
+        SpanKind.CLIENT,
+        this.traceId,
+        this.spanId,
+        this.parentSpanId,
+        this.traceState,
+        this.startMs,
+        endMs,
+        status === 0 || status >= 400,
+        attrs,
+        telemetry.resource,
+        telemetry.scope,
+      ),
     );
   }
 }

@@ -23,7 +23,10 @@ export const plaintextServer: ServerTransport = {
   createServer(handler) {
     // Node's defaults close idle keep-alive connections after 5 s; apps and peer agents reuse ours
     // for longer than that, so keep them a little longer than our own pool idle time.
-    const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 }, handler);
+    const server = http.createServer(
+      { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 0 },
+      handler,
+    );
     return server;
   },
 };

@@ -17,7 +17,15 @@ function contextHeaders(state: AgentState, req: IncomingMessage, out: string[]):
   const parent = extractContext(req.headers);
   const remote = parent === 'deny' ? undefined : parent;
   const traceId = remote?.traceId ?? newTraceId();
-  injectContext(out, traceId, newSpanId(), remote?.spanId, state.telemetry.sample(parent, traceId), remote?.traceState, b3Style(req.headers));
+  injectContext(
+    out,
+    traceId,
+    newSpanId(),
+    remote?.spanId,
+    state.telemetry.sample(parent, traceId),
+    remote?.traceState,
+    b3Style(req.headers),
+  );
 }
 
 export function outboundUpgrade(state: AgentState, transport: UpstreamTransport, open: Set<Duplex>) {
@@ -35,7 +43,18 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
     const query = q < 0 ? '' : target.pathAndQuery.slice(q + 1);
     const vs = table.virtualService(host);
     const chosen = vs
-      ? selectRoute(vs.routes, { method: req.method ?? 'GET', path, query, authority: target.authority, headers: req.headers, port }, state.ownLabels)
+      ? selectRoute(
+          vs.routes,
+          {
+            method: req.method ?? 'GET',
+            path,
+            query,
+            authority: target.authority,
+            headers: req.headers,
+            port,
+          },
+          state.ownLabels,
+        )
       : undefined;
     if (vs && !chosen) return refuseUpgrade(socket, 404, 'Not Found', 'route not found');
     const dest = chosen ? pickDestination(chosen.route, Math.random()) : undefined;
@@ -44,18 +63,28 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
     const cluster = state.clusters.get(def, table.version);
     if (!cluster.admit()) return refuseUpgrade(socket, 503, 'Service Unavailable', 'overflow');
     const ep = cluster.pick(undefined, undefined);
-    if (typeof ep === 'string') return refuseUpgrade(socket, 503, 'Service Unavailable', 'no healthy upstream');
+    if (typeof ep === 'string')
+      return refuseUpgrade(socket, 503, 'Service Unavailable', 'no healthy upstream');
     const headers: string[] = [];
     forwardableRequestHeaders(req.rawHeaders, headers);
     const rw = chosen?.route.rewrite;
     headers.push('host', rw?.authority ?? target.authority, PEER_HEADER, state.peerHeaderValue);
     contextHeaders(state, req, headers);
-    const upPath = rw?.uri !== undefined ? rewritePath(path, query, rw.uri, chosen?.match) : target.pathAndQuery;
-    tunnelUpgrade(req, socket, head, { host: ep.def.address, port: ep.def.port, path: upPath, headers }, transport, open, (status, raw) => {
-      const peer = forwardableResponseHeaders(raw, []);
-      const edge = outboundEdge(state, def, ep, peer, host);
-      state.telemetry.metrics.record(edge, status, status === 0 ? 'UF' : '-', (nowMs() - startMs) / 1000);
-    });
+    const upPath =
+      rw?.uri !== undefined ? rewritePath(path, query, rw.uri, chosen?.match) : target.pathAndQuery;
+    tunnelUpgrade(
+      req,
+      socket,
+      head,
+      { host: ep.def.address, port: ep.def.port, path: upPath, headers },
+      transport,
+      open,
+      (status, raw) => {
+        const peer = forwardableResponseHeaders(raw, []);
+        const edge = outboundEdge(state, def, ep, peer, host);
+        state.telemetry.metrics.record(edge, status, status === 0 ? 'UF' : '-', (nowMs() - startMs) / 1000);
+      },
+    );
   };
 }
 
@@ -78,7 +107,12 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
       transport,
       open,
       (status) => {
-        state.telemetry.metrics.record(inboundEdge(state, peer, req), status, status === 0 ? 'UF' : '-', (nowMs() - startMs) / 1000);
+        state.telemetry.metrics.record(
+          inboundEdge(state, peer, req),
+          status,
+          status === 0 ? 'UF' : '-',
+          (nowMs() - startMs) / 1000,
+        );
       },
       [PEER_HEADER, state.peerHeaderValue],
     );

@@ -78,7 +78,9 @@ export function tunnelUpgrade(
   });
   upReq.on('error', () => {
     const body = 'upstream connect error or disconnect/reset before headers';
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
     onDone(0, []);
   });
   upReq.end();
@@ -86,5 +88,7 @@ export function tunnelUpgrade(
 
 /** A local refusal on an upgrade socket (no route, overflow…). */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

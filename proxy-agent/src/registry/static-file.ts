@@ -45,7 +45,10 @@ export function parseRegistry(text: string, source: string, defaultNamespace: st
   try {
     raw = parseYaml(text);
   } catch (e) {
-    return { ok: false, issues: [{ resource: `registry ${source}`, field: '', reason: `YAML: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      issues: [{ resource: `registry ${source}`, field: '', reason: `YAML: ${(e as Error).message}` }],
+    };
   }
   const parsed = registrySchema.safeParse(raw ?? { services: [] });
   if (!parsed.success) return { ok: false, issues: zodIssues(`registry ${source}`, [], parsed.error) };
@@ -55,7 +58,12 @@ export function parseRegistry(text: string, source: string, defaultNamespace: st
       host: s.host,
       namespace: s.namespace ?? namespaceOfHost(s.host, defaultNamespace),
       ports: [{ number: s.port, name: 'http' }],
-      endpoints: s.endpoints.map((e) => ({ address: e.address, ports: { http: e.port }, labels: e.labels, weight: e.weight })),
+      endpoints: s.endpoints.map((e) => ({
+        address: e.address,
+        ports: { http: e.port },
+        labels: e.labels,
+        weight: e.weight,
+      })),
     })),
   };
 }
@@ -65,7 +73,10 @@ export async function loadRegistryFile(path: string, defaultNamespace: string): 
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return { ok: false, issues: [{ resource: `registry ${path}`, field: '', reason: `cannot read: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      issues: [{ resource: `registry ${path}`, field: '', reason: `cannot read: ${(e as Error).message}` }],
+    };
   }
   return parseRegistry(text, path, defaultNamespace);
 }

@@ -17,7 +17,11 @@ export function pickRandom<T>(eps: readonly T[], rand01: number): T | undefined 
 }
 
 /** Envoy's LEAST_REQUEST with equal weights: power of two random choices, the less loaded one wins. */
-export function pickLeastRequest<T extends Balanceable>(eps: readonly T[], randA: number, randB: number): T | undefined {
+export function pickLeastRequest<T extends Balanceable>(
+  eps: readonly T[],
+  randA: number,
+  randB: number,
+): T | undefined {
   const n = eps.length;
   if (n <= 1) return eps[0];
   const i = Math.floor(randA * n);

@@ -73,7 +73,8 @@ export class PoolAgent extends http.Agent {
 
   /** Counts requests per connection for maxRequestsPerConnection. */
   countRequest(socket: net.Socket): void {
-    if (this.pool.maxRequestsPerConnection > 0) requestsOnSocket.set(socket, (requestsOnSocket.get(socket) ?? 0) + 1);
+    if (this.pool.maxRequestsPerConnection > 0)
+      requestsOnSocket.set(socket, (requestsOnSocket.get(socket) ?? 0) + 1);
   }
 }
 
@@ -131,7 +132,9 @@ export class ClusterState {
     const previous = new Map(this.endpoints.map((e) => [e.key, e]));
     this.endpoints = def.endpoints.map((d) => {
       const e = previous.get(d.key);
-      return e && e.def.address === d.address ? Object.assign(e, { def: d }) : new EndpointState(d, def.namespace);
+      return e && e.def.address === d.address
+        ? Object.assign(e, { def: d })
+        : new EndpointState(d, def.namespace);
     });
     const od = def.policy.outlier;
     if (first || !sameOutlier(old.policy.outlier, od)) {
@@ -145,7 +148,13 @@ export class ClusterState {
     }
     this.outlier?.sync(this.endpoints.map((e) => e.key));
     const lb = def.policy.loadBalancer;
-    this.ring = lb.kind === 'HASH' ? new HashRing(this.endpoints.map((e) => e.key), lb.ringSize) : undefined;
+    this.ring =
+      lb.kind === 'HASH'
+        ? new HashRing(
+            this.endpoints.map((e) => e.key),
+            lb.ringSize,
+          )
+        : undefined;
   }
 
   private reapRetired(): void {

@@ -39,7 +39,14 @@ export class OutlierDetector {
     }
     for (const k of keys) {
       if (!this.hosts.has(k)) {
-        this.hosts.set(k, { consecutive5xx: 0, consecutiveGateway: 0, ejected: false, ejectedAtMs: 0, ejectionMs: 0, timesEjected: 0 });
+        this.hosts.set(k, {
+          consecutive5xx: 0,
+          consecutiveGateway: 0,
+          ejected: false,
+          ejectedAtMs: 0,
+          ejectionMs: 0,
+          timesEjected: 0,
+        });
       }
     }
   }

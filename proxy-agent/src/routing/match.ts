@@ -94,7 +94,12 @@ export function pickDestination(route: HttpRoute, rand01: number): WeightedDesti
  * Istio's rewrite: with a prefix match the matched prefix is replaced, otherwise the whole path;
  * the query string is kept.
  */
-export function rewritePath(path: string, query: string, newUri: string, match: RouteMatch | undefined): string {
+export function rewritePath(
+  path: string,
+  query: string,
+  newUri: string,
+  match: RouteMatch | undefined,
+): string {
   let out: string;
   if (match?.uri?.kind === 'prefix') out = newUri + path.slice(match.uri.value.length);
   else out = newUri;

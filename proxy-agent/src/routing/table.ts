@@ -36,7 +36,10 @@ export interface ClusterDef {
 
 const DEFAULT_POLICY = compileTrafficPolicy(undefined);
 
-function subsetMatches(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
+function subsetMatches(
+  labels: Readonly<Record<string, string>>,
+  selector: Readonly<Record<string, string>>,
+): boolean {
   for (const k in selector) if (labels[k] !== selector[k]) return false;
   return true;
 }
@@ -103,7 +106,11 @@ export class RouteTable {
   }
 
   /** The cluster for a destination (host may be any alias), memoised per table. */
-  cluster(hostAsWritten: string, subset: string | undefined, port: number | undefined): ClusterDef | undefined {
+  cluster(
+    hostAsWritten: string,
+    subset: string | undefined,
+    port: number | undefined,
+  ): ClusterDef | undefined {
     const memoKey = `${hostAsWritten}|${subset ?? ''}|${port ?? ''}`;
     const memo = this.clusters.get(memoKey);
     if (memo !== undefined) return memo ?? undefined;
@@ -112,11 +119,16 @@ export class RouteTable {
     return built;
   }
 
-  private buildCluster(hostAsWritten: string, subset: string | undefined, port: number | undefined): ClusterDef | undefined {
+  private buildCluster(
+    hostAsWritten: string,
+    subset: string | undefined,
+    port: number | undefined,
+  ): ClusterDef | undefined {
     const host = this.resolveHost(hostAsWritten);
     const service = host ? this.services.get(host) : undefined;
     if (!host || !service) return undefined;
-    const servicePort = (port !== undefined ? service.ports.find((p) => p.number === port) : undefined) ?? service.ports[0];
+    const servicePort =
+      (port !== undefined ? service.ports.find((p) => p.number === port) : undefined) ?? service.ports[0];
     if (!servicePort) return undefined;
     const dr = this.config.destinationRules.get(host);
     let policy = dr?.policy ?? DEFAULT_POLICY;
@@ -131,7 +143,13 @@ export class RouteTable {
     for (const e of service.endpoints) {
       if (!subsetMatches(e.labels, selector)) continue;
       const p = e.ports[servicePort.name] ?? servicePort.targetPort ?? servicePort.number;
-      endpoints.push({ key: `${e.address}:${p}`, address: e.address, port: p, labels: e.labels, weight: e.weight });
+      endpoints.push({
+        key: `${e.address}:${p}`,
+        address: e.address,
+        port: p,
+        labels: e.labels,
+        weight: e.weight,
+      });
     }
     return {
       key: `outbound|${servicePort.number}|${subset ?? ''}|${host}`,

@@ -50,7 +50,10 @@ export function decodePeer(value: string | string[] | undefined): WorkloadIdenti
 }
 
 /** What the outbound agent knows about an endpoint before it answers: its labels. */
-export function identityFromLabels(labels: Readonly<Record<string, string>>, namespace: string): WorkloadIdentity {
+export function identityFromLabels(
+  labels: Readonly<Record<string, string>>,
+  namespace: string,
+): WorkloadIdentity {
   const app = labels.app ?? UNKNOWN;
   const version = labels.version ?? UNKNOWN;
   const workload = labels.workload ?? (app !== UNKNOWN && version !== UNKNOWN ? `${app}-${version}` : app);

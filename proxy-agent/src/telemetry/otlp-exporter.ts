@@ -35,7 +35,8 @@ export interface ExporterStats {
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
-type SendResult = { ok: true } | { ok: false; retryable: boolean; retryAfterMs: number | undefined; reason: string };
+type SendResult =
+  { ok: true } | { ok: false; retryable: boolean; retryAfterMs: number | undefined; reason: string };
 
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
@@ -180,7 +181,10 @@ export class OtlpExporter {
     if (!raw) return true;
     let body: Buffer;
     try {
-      body = this.opts.compression === 'gzip' ? await gzipAsync(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      body =
+        this.opts.compression === 'gzip'
+          ? await gzipAsync(raw)
+          : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     } catch {
       return false;
     }
@@ -225,14 +229,21 @@ export class OtlpExporter {
       };
       if (this.opts.compression === 'gzip') headers['content-encoding'] = 'gzip';
       const mod = url.protocol === 'https:' ? https : http;
-      const req = mod.request(url, { method: 'POST', agent: this.agent, headers, timeout: this.opts.timeoutMs });
+      const req = mod.request(url, {
+        method: 'POST',
+        agent: this.agent,
+        headers,
+        timeout: this.opts.timeoutMs,
+      });
       this.requests.add(req);
       const done = (r: SendResult) => {
         this.requests.delete(req);
         resolve(r);
       };
       req.on('timeout', () => req.destroy(new Error('export timed out')));
-      req.on('error', (e) => done({ ok: false, retryable: true, retryAfterMs: undefined, reason: e.message }));
+      req.on('error', (e) =>
+        done({ ok: false, retryable: true, retryAfterMs: undefined, reason: e.message }),
+      );
       req.on('response', (res) => {
         res.resume();
         res.on('error', () => undefined);
@@ -243,7 +254,7 @@ export class OtlpExporter {
           done({
             ok: false,
             retryable: RETRYABLE.has(status),
-            retryAfterMs: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra, Date.now()),
+            retryAfterMs: parseRetryAfter(ra, Date.now()),
             reason: `HTTP ${status}`,
           });
         });

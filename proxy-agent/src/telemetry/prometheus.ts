@@ -24,7 +24,10 @@ export interface PrometheusExtras {
 }
 
 export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExtras): string {
-  const total: string[] = ['# HELP istio_requests_total Requests seen by the agent.', '# TYPE istio_requests_total counter'];
+  const total: string[] = [
+    '# HELP istio_requests_total Requests seen by the agent.',
+    '# TYPE istio_requests_total counter',
+  ];
   const dur: string[] = [
     '# HELP istio_request_duration_milliseconds Request duration seen by the agent.',
     '# TYPE istio_request_duration_milliseconds histogram',
@@ -38,7 +41,9 @@ export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExt
       cum += s.cumulativeMsCounts[i] ?? 0;
       dur.push(`istio_request_duration_milliseconds_bucket${labels(s.attributes, `le="${b}"`)} ${cum}`);
     });
-    dur.push(`istio_request_duration_milliseconds_bucket${labels(s.attributes, 'le="+Inf"')} ${s.cumulativeCount}`);
+    dur.push(
+      `istio_request_duration_milliseconds_bucket${labels(s.attributes, 'le="+Inf"')} ${s.cumulativeCount}`,
+    );
     dur.push(`istio_request_duration_milliseconds_sum${l} ${s.cumulativeSumMs}`);
     dur.push(`istio_request_duration_milliseconds_count${l} ${s.cumulativeCount}`);
   }
@@ -52,9 +57,21 @@ export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExt
     const counter = (name: string, help: string, v: number) =>
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${v}`);
     counter('meshscope_agent_spans_exported_total', 'Spans the collector accepted.', e.spansExported);
-    counter('meshscope_agent_spans_dropped_total', 'Spans dropped (queue full or export failed).', e.spansDropped);
-    counter('meshscope_agent_metric_exports_total', 'Metric payloads the collector accepted.', e.metricPayloadsExported);
-    counter('meshscope_agent_metric_exports_dropped_total', 'Metric payloads dropped.', e.metricPayloadsDropped);
+    counter(
+      'meshscope_agent_spans_dropped_total',
+      'Spans dropped (queue full or export failed).',
+      e.spansDropped,
+    );
+    counter(
+      'meshscope_agent_metric_exports_total',
+      'Metric payloads the collector accepted.',
+      e.metricPayloadsExported,
+    );
+    counter(
+      'meshscope_agent_metric_exports_dropped_total',
+      'Metric payloads dropped.',
+      e.metricPayloadsDropped,
+    );
     counter('meshscope_agent_export_retries_total', 'Export attempts retried.', e.exportRetries);
   }
   return `${out.join('\n')}\n`;

@@ -5,11 +5,17 @@
  * counters (milliseconds buckets) for the Prometheus endpoint.
  */
 import type { Attributes } from '@opentelemetry/api';
-import { CLIENT_DURATION_METRIC, HTTP_DURATION_BUCKETS_SEC, MeshAttr, SERVER_DURATION_METRIC } from '@meshscope/collector/conventions';
+import {
+  CLIENT_DURATION_METRIC,
+  HTTP_DURATION_BUCKETS_SEC,
+  MeshAttr,
+  SERVER_DURATION_METRIC,
+} from '@meshscope/collector/conventions';
 
 /** Istio's default buckets for istio_request_duration_milliseconds. */
 export const ISTIO_DURATION_BUCKETS_MS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+  3600000,
 ] as const;
 
 const SEC_BOUNDS: readonly number[] = HTTP_DURATION_BUCKETS_SEC;
@@ -132,7 +138,11 @@ export class RequestMetrics {
         this.overflow.record(durationSec);
         return;
       }
-      s = new Series({ ...edge.attributes, [MeshAttr.responseCode]: String(status), [MeshAttr.responseFlags]: flags });
+      s = new Series({
+        ...edge.attributes,
+        [MeshAttr.responseCode]: String(status),
+        [MeshAttr.responseFlags]: flags,
+      });
       byFlags.set(flags, s);
       this.seriesCount++;
     }

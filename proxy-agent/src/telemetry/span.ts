@@ -3,7 +3,15 @@
  * does not need the SDK's live-span machinery (context managers, processors, limits) on its hot path;
  * see docs/adr/0004-proxy-agent.md for the measured difference.
  */
-import { type Attributes, type HrTime, type Link, type SpanContext, SpanKind, type SpanStatus, SpanStatusCode } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type HrTime,
+  type Link,
+  type SpanContext,
+  SpanKind,
+  type SpanStatus,
+  SpanStatusCode,
+} from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
@@ -51,8 +59,15 @@ export class AgentSpan implements ReadableSpan {
     readonly resource: Resource,
     readonly instrumentationScope: InstrumentationScope,
   ) {
-    this.context = { traceId, spanId, traceFlags: 1, traceState: traceState ? new StaticTraceState(traceState) : undefined };
-    this.parentSpanContext = parentSpanId ? { traceId, spanId: parentSpanId, traceFlags: 1, isRemote: true } : undefined;
+    this.context = {
+      traceId,
+      spanId,
+      traceFlags: 1,
+      traceState: traceState ? new StaticTraceState(traceState) : undefined,
+    };
+    this.parentSpanContext = parentSpanId
+      ? { traceId, spanId: parentSpanId, traceFlags: 1, isRemote: true }
+      : undefined;
     this.startTime = msToHrTime(startMs);
     this.endTime = msToHrTime(endMs);
     this.duration = msToHrTime(endMs - startMs);

@@ -115,7 +115,12 @@ export class Telemetry {
       let metric = byName.get(name);
       if (!metric) {
         metric = {
-          descriptor: { name, description: 'Duration of HTTP requests seen by the agent.', unit: 's', valueType: ValueType.DOUBLE },
+          descriptor: {
+            name,
+            description: 'Duration of HTTP requests seen by the agent.',
+            unit: 's',
+            valueType: ValueType.DOUBLE,
+          },
           aggregationTemporality: AggregationTemporality.DELTA,
           dataPointType: DataPointType.HISTOGRAM,
           dataPoints: [],
@@ -141,9 +146,16 @@ export class Telemetry {
       descriptor: { name, description, unit: '{request}', valueType: ValueType.INT },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.GAUGE,
-      dataPoints: samples.map((g) => ({ startTime: endTime, endTime, attributes: g.attributes, value: g.value })),
+      dataPoints: samples.map((g) => ({
+        startTime: endTime,
+        endTime,
+        attributes: g.attributes,
+        value: g.value,
+      })),
     });
-    metrics.push(gauge(INFLIGHT_METRIC, 'Requests in flight through an agent listener.', this.gauges.inflight()));
+    metrics.push(
+      gauge(INFLIGHT_METRIC, 'Requests in flight through an agent listener.', this.gauges.inflight()),
+    );
     const pending = this.gauges.poolPending();
     if (pending.length > 0) {
       metrics.push(gauge(POOL_PENDING_METRIC, 'Requests waiting for an upstream connection.', pending));

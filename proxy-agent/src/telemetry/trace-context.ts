@@ -27,7 +27,9 @@ function first(v: string | string[] | undefined): string | undefined {
 }
 
 /** W3C trace-context level 1 parsing, including the forward-compatibility rule for versions above 00. */
-export function parseTraceparent(value: string): { traceId: string; spanId: string; flags: number } | undefined {
+export function parseTraceparent(
+  value: string,
+): { traceId: string; spanId: string; flags: number } | undefined {
   const v = value.trim();
   if (v.length < 55) return undefined;
   const version = v.slice(0, 2);

@@ -55,7 +55,12 @@ spec:
     expect(dr?.subsets.get('v2')?.policy.outlier?.consecutive5xx).toBe(7);
     expect(dr?.subsets.get('v2')?.policy.pool.maxConnections).toBe(10);
     expect(dr?.policy.loadBalancer.kind).toBe('LEAST_REQUEST');
-    expect(dr?.policy.outlier).toMatchObject({ intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionPercent: 10, minHealthPercent: 0 });
+    expect(dr?.policy.outlier).toMatchObject({
+      intervalMs: 10_000,
+      baseEjectionMs: 30_000,
+      maxEjectionPercent: 10,
+      minHealthPercent: 0,
+    });
   });
 
   it('names resource, field and reason for a bad value', () => {
@@ -65,18 +70,42 @@ spec:
   });
 
   it('rejects unknown fields, unknown kinds, bad durations, bad retryOn and non-RE2 regexes', () => {
-    expect(issues(vs(`    - route: [{ destination: { host: reviews } }]\n      corsPolicy: {}`))[0]).toMatch(/spec\.http\[0\]\.corsPolicy: field not supported/);
-    expect(issues('apiVersion: v1\nkind: Gateway\nmetadata: { name: g }\nspec: {}')[0]).toMatch(/^Gateway default\/g: kind: kind Gateway is not supported/);
-    expect(issues(vs(`    - timeout: soon\n      route: [{ destination: { host: reviews } }]`))[0]).toMatch(/spec\.http\[0\]\.timeout: "soon" is not a duration/);
-    expect(issues(vs(`    - retries: { attempts: 2, retryOn: '5xx,sometimes' }\n      route: [{ destination: { host: reviews } }]`))[0]).toMatch(
-      /spec\.http\[0\]\.retries\.retryOn: unknown retryOn value "sometimes"/,
+    expect(issues(vs(`    - route: [{ destination: { host: reviews } }]\n      corsPolicy: {}`))[0]).toMatch(
+      /spec\.http\[0\]\.corsPolicy: field not supported/,
     );
-    expect(issues(vs(`    - match: [{ uri: { regex: '(?=x)y' } }]\n      route: [{ destination: { host: reviews } }]`))[0]).toMatch(/uri\.regex: look-around/);
-    expect(issues(vs(`    - match: [{ uri: { exact: /a, prefix: /b } }]\n      route: [{ destination: { host: reviews } }]`))[0]).toMatch(/at most one of exact, prefix, regex/);
+    expect(issues('apiVersion: v1\nkind: Gateway\nmetadata: { name: g }\nspec: {}')[0]).toMatch(
+      /^Gateway default\/g: kind: kind Gateway is not supported/,
+    );
+    expect(issues(vs(`    - timeout: soon\n      route: [{ destination: { host: reviews } }]`))[0]).toMatch(
+      /spec\.http\[0\]\.timeout: "soon" is not a duration/,
+    );
+    expect(
+      issues(
+        vs(
+          `    - retries: { attempts: 2, retryOn: '5xx,sometimes' }\n      route: [{ destination: { host: reviews } }]`,
+        ),
+      )[0],
+    ).toMatch(/spec\.http\[0\]\.retries\.retryOn: unknown retryOn value "sometimes"/);
+    expect(
+      issues(
+        vs(`    - match: [{ uri: { regex: '(?=x)y' } }]\n      route: [{ destination: { host: reviews } }]`),
+      )[0],
+    ).toMatch(/uri\.regex: look-around/);
+    expect(
+      issues(
+        vs(
+          `    - match: [{ uri: { exact: /a, prefix: /b } }]\n      route: [{ destination: { host: reviews } }]`,
+        ),
+      )[0],
+    ).toMatch(/at most one of exact, prefix, regex/);
   });
 
   it('rejects weights adding up to 0 and subsets no DestinationRule defines', () => {
-    expect(issues(vs(`    - route: [{ destination: { host: a }, weight: 0 }, { destination: { host: b }, weight: 0 }]`))[0]).toMatch(/weights add up to 0/);
+    expect(
+      issues(
+        vs(`    - route: [{ destination: { host: a }, weight: 0 }, { destination: { host: b }, weight: 0 }]`),
+      )[0],
+    ).toMatch(/weights add up to 0/);
     expect(issues(vs(`    - route: [{ destination: { host: reviews, subset: v9 } }]`))[0]).toMatch(
       /spec\.http\[0\]\.route\[0\]\.destination\.subset: no DestinationRule for reviews\.shop\.svc\.cluster\.local defines subset "v9"/,
     );
@@ -92,17 +121,27 @@ spec:
 
   it('validate(FILE) prints the same lines and says not ok', async () => {
     const dir = tempDir();
-    const bad = writeFile(dir, 'bad.yaml', vs(`    - route: [{ destination: { host: reviews }, weight: -1 }]`));
+    const bad = writeFile(
+      dir,
+      'bad.yaml',
+      vs(`    - route: [{ destination: { host: reviews }, weight: -1 }]`),
+    );
     const good = writeFile(dir, 'good.yaml', vs(`    - route: [{ destination: { host: reviews } }]`));
-    expect(await validate(bad)).toEqual({ ok: false, lines: [expect.stringMatching(/^VirtualService shop\/reviews: spec\.http\[0\]\.route\[0\]\.weight: /)] });
+    expect(await validate(bad)).toEqual({
+      ok: false,
+      lines: [expect.stringMatching(/^VirtualService shop\/reviews: spec\.http\[0\]\.route\[0\]\.weight: /)],
+    });
     expect(await validate(good)).toEqual({ ok: true, lines: [] });
     expect((await validate(`${dir}/missing.yaml`)).lines[0]).toMatch(/cannot read/);
   });
 
   it('accepts LocalRateLimit with exactly one target', () => {
-    const rl = (target: string) => `apiVersion: meshscope.io/v1alpha1\nkind: LocalRateLimit\nmetadata: { name: rl }\nspec:\n  ${target}\n  tokenBucket: { maxTokens: 10, fillInterval: 1s }\n`;
+    const rl = (target: string) =>
+      `apiVersion: meshscope.io/v1alpha1\nkind: LocalRateLimit\nmetadata: { name: rl }\nspec:\n  ${target}\n  tokenBucket: { maxTokens: 10, fillInterval: 1s }\n`;
     expect(issues(rl('host: reviews'))).toEqual([]);
     expect(issues(rl('inbound: true'))).toEqual([]);
-    expect(issues(`${rl('host: reviews')}`.replace('host: reviews', 'host: reviews\n  route: r'))[0]).toMatch(/exactly one target/);
+    expect(issues(`${rl('host: reviews')}`.replace('host: reviews', 'host: reviews\n  route: r'))[0]).toMatch(
+      /exactly one target/,
+    );
   });
 });

@@ -22,8 +22,14 @@ describe('faults, mirroring, sticky hashing and rate limits', () => {
     const yaml = `${serviceEntry('app.default.svc.cluster.local', [{ port: app.port }])}---
 ${serviceEntry('shadow.default.svc.cluster.local', [{ port: shadow.port }])}---
 ${serviceEntry('void.default.svc.cluster.local', [{ port: brokenShadowPort }])}---
-${serviceEntry('sticky.default.svc.cluster.local', pods.map((p) => ({ port: p.port })))}---
-${serviceEntry('cookie.default.svc.cluster.local', pods.map((p) => ({ port: p.port })))}---
+${serviceEntry(
+  'sticky.default.svc.cluster.local',
+  pods.map((p) => ({ port: p.port })),
+)}---
+${serviceEntry(
+  'cookie.default.svc.cluster.local',
+  pods.map((p) => ({ port: p.port })),
+)}---
 ${serviceEntry('limited.default.svc.cluster.local', [{ port: app.port }])}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -88,8 +94,11 @@ spec:
     for (const b of [app, shadow, ...pods]) await b.close();
   });
 
-  const call = (host: string, path: string, extra: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
-    request(agent.ports.outbound, { host, path, ...extra });
+  const call = (
+    host: string,
+    path: string,
+    extra: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ) => request(agent.ports.outbound, { host, path, ...extra });
 
   it('aborts the configured percentage of requests (30 % ± 5 % over 2,000)', async () => {
     const replies = await many(2000, 32, () => call('app', '/abort'));
@@ -124,7 +133,9 @@ spec:
     }
     for (let i = 0; i < 200 && shadow.hits < before + 20; i++) await new Promise((r) => setTimeout(r, 5));
     expect(shadow.hits - before).toBe(20);
-    expect(shadow.bodies.slice(-20).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `order-${i}`).sort());
+    expect(shadow.bodies.slice(-20).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `order-${i}`).sort(),
+    );
     expect(shadow.requests.at(-1)?.headers.host).toBe('app-shadow');
   });
 
@@ -149,7 +160,8 @@ spec:
     const owners = new Set<string>();
     for (let u = 0; u < 12; u++) {
       const bodies = new Set<string>();
-      for (let i = 0; i < 8; i++) bodies.add((await call('sticky', '/', { headers: { 'x-user': `user-${u}` } })).body);
+      for (let i = 0; i < 8; i++)
+        bodies.add((await call('sticky', '/', { headers: { 'x-user': `user-${u}` } })).body);
       expect(bodies.size).toBe(1);
       owners.add([...bodies][0] ?? '');
     }

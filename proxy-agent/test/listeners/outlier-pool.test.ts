@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src/index.js';
 import { agentWith, type Backend, many, request, serviceEntry, startBackend } from '../helpers.js';
@@ -19,7 +19,11 @@ describe('outlier detection and connection pool limits', () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
   async function setup(backends: Backend[], policy: string): Promise<AgentHandle> {
-    const yaml = serviceEntry('svc.default.svc.cluster.local', backends.map((b) => ({ port: b.port }))) + dr('svc', policy);
+    const yaml =
+      serviceEntry(
+        'svc.default.svc.cluster.local',
+        backends.map((b) => ({ port: b.port })),
+      ) + dr('svc', policy);
     const { agent } = await agentWith(yaml);
     cleanup.push(async () => {
       await agent.close();

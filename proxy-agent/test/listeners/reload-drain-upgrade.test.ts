@@ -4,7 +4,16 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig, startAgent } from '../../src/index.js';
-import { agentWith, memoryLogger, request, serviceEntry, startBackend, tempDir, writeFile, silent } from '../helpers.js';
+import {
+  agentWith,
+  memoryLogger,
+  request,
+  serviceEntry,
+  startBackend,
+  tempDir,
+  writeFile,
+  silent,
+} from '../helpers.js';
 
 const routeTo = (subset: string) => `---
 apiVersion: networking.istio.io/v1
@@ -50,10 +59,12 @@ describe('hot reload', () => {
 
     const rejected = once(agent.events, 'rejected');
     writeFileSync(file, `${base}${routeTo('v1').replace('subset: v1 }', 'subset: v1 }, weight: -3 ')}`);
-    const [event] = (await rejected) as [{ issues: Array<{ resource: string; field: string; reason: string }> }];
+    const [event] = (await rejected) as [
+      { issues: Array<{ resource: string; field: string; reason: string }> },
+    ];
     expect(event.issues[0]?.resource).toBe('VirtualService default/svc');
     expect(event.issues[0]?.field).toBe('spec.http[0].route[0].weight');
-    const logged = lines.find((l) => l.msg && String(l.msg).startsWith('config rejected'));
+    const logged = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('config rejected'));
     expect(logged?.resource).toBe('VirtualService default/svc');
     expect(logged?.field).toBe('spec.http[0].route[0].weight');
     expect(String(logged?.reason)).toMatch(/>=\s*0|too small/i);
@@ -68,10 +79,17 @@ describe('hot reload', () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
     const dir = tempDir();
-    const reg = (port: number) => `services:\n  - host: svc.default.svc.cluster.local\n    endpoints: [{ address: 127.0.0.1, port: ${port} }]\n`;
+    const reg = (port: number) =>
+      `services:\n  - host: svc.default.svc.cluster.local\n    endpoints: [{ address: 127.0.0.1, port: ${port} }]\n`;
     const registryFile = writeFile(dir, 'registry.yaml', reg(a.port));
     const agent = await startAgent(
-      parseAgentConfig({ identity: { workload: 'c' }, listeners: { outboundPort: 0, adminPort: 0 }, registryFile, reloadDebounceMs: 20, telemetry: { enabled: false } }),
+      parseAgentConfig({
+        identity: { workload: 'c' },
+        listeners: { outboundPort: 0, adminPort: 0 },
+        registryFile,
+        reloadDebounceMs: 20,
+        telemetry: { enabled: false },
+      }),
       { logger: silent },
     );
     expect((await request(agent.ports.outbound, { host: 'svc' })).body).toBe('a');
@@ -109,9 +127,18 @@ describe('drain', () => {
   it('SIGTERM drains when the agent handles signals', async () => {
     const app = await startBackend('app');
     const dir = tempDir();
-    const mesh = writeFile(dir, 'mesh.yaml', serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]));
+    const mesh = writeFile(
+      dir,
+      'mesh.yaml',
+      serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]),
+    );
     const agent = await startAgent(
-      parseAgentConfig({ identity: { workload: 'c' }, listeners: { outboundPort: 0, adminPort: 0 }, meshConfigFile: mesh, telemetry: { enabled: false } }),
+      parseAgentConfig({
+        identity: { workload: 'c' },
+        listeners: { outboundPort: 0, adminPort: 0 },
+        meshConfigFile: mesh,
+        telemetry: { enabled: false },
+      }),
       { logger: silent, handleSignals: true },
     );
     process.emit('SIGTERM', 'SIGTERM');
@@ -124,7 +151,9 @@ describe('drain', () => {
     const { agent } = await agentWith('');
     expect((await request(agent.ports.admin, { path: '/shutdown' })).status).toBe(405);
     expect((await request(agent.ports.admin, { path: '/ready' })).status).toBe(200);
-    const cfg = JSON.parse((await request(agent.ports.admin, { path: '/config' })).body) as { version: number };
+    const cfg = JSON.parse((await request(agent.ports.admin, { path: '/config' })).body) as {
+      version: number;
+    };
     expect(cfg.version).toBe(1);
     await agent.close();
   });
@@ -134,27 +163,38 @@ describe('upgrade passthrough', () => {
   it('tunnels a WebSocket-style upgrade through outbound → inbound → app, bytes both ways', async () => {
     const app = http.createServer((_req, res) => res.end('plain'));
     app.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`,
+      );
       socket.on('data', (d: Buffer) => socket.write(`echo:${d.toString()}`));
       socket.on('end', () => socket.end());
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
     const appPort = (app.address() as net.AddressInfo).port;
     const inbound = await startAgent(
-      parseAgentConfig({ identity: { workload: 'ws-v1' }, listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 }, app: { port: appPort }, telemetry: { enabled: false } }),
+      parseAgentConfig({
+        identity: { workload: 'ws-v1' },
+        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+        app: { port: appPort },
+        telemetry: { enabled: false },
+      }),
       { logger: silent },
     );
-    const { agent } = await agentWith(serviceEntry('ws.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0 }]));
+    const { agent } = await agentWith(
+      serviceEntry('ws.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0 }]),
+    );
 
     const sock = net.connect(agent.ports.outbound, '127.0.0.1');
     await once(sock, 'connect');
     sock.write('GET /chat HTTP/1.1\r\nHost: ws\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     let received = '';
     sock.on('data', (d: Buffer) => (received += d.toString()));
-    for (let i = 0; i < 200 && !received.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && !received.includes('\r\n\r\n'); i++)
+      await new Promise((r) => setTimeout(r, 5));
     expect(received).toMatch(/^HTTP\/1\.1 101/);
     sock.write('hello');
-    for (let i = 0; i < 200 && !received.includes('echo:hello'); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && !received.includes('echo:hello'); i++)
+      await new Promise((r) => setTimeout(r, 5));
     expect(received).toContain('echo:hello');
     sock.destroy();
     await agent.close();

@@ -1,23 +1,27 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src/index.js';
 import { agentWith, type Backend, request, serviceEntry, startBackend } from '../helpers.js';
 
 /** Fails the first `n` requests per path with `status` (or by resetting the connection). */
 function flaky(failures: Map<string, number>) {
-  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = req.url ?? '/';
     const m = /\/fail-(\d+)-(\d+|reset|slow)/.exec(path);
     const seen = failures.get(path) ?? 0;
     failures.set(path, seen + 1);
     if (m && seen < Number(m[1])) {
-      if (m[2] === 'reset') return req.socket.destroy();
+      if (m[2] === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (m[2] === 'slow') {
         setTimeout(() => res.end('late'), 400);
         return;
       }
       res.writeHead(Number(m[2]));
-      return res.end('failed');
+      res.end('failed');
+      return;
     }
     if (path.endsWith('/slow')) {
       setTimeout(() => res.end('slow'), 1000);

@@ -82,7 +82,8 @@ spec:
   });
 
   it('matches header presence AND method inside one entry', async () => {
-    for (let i = 0; i < 10; i++) expect((await get('/c', { 'x-canary': 'anything' }, 'POST')).body).toBe('v2');
+    for (let i = 0; i < 10; i++)
+      expect((await get('/c', { 'x-canary': 'anything' }, 'POST')).body).toBe('v2');
     const getOnly = await many(50, 10, () => get('/c', { 'x-canary': 'anything' }));
     expect(getOnly.some((r) => r.body === 'v1')).toBe(true);
   });

@@ -4,12 +4,22 @@ import type { HttpRoute } from '../../src/config/model.js';
 import { pickDestination, type RequestView, rewritePath, selectRoute } from '../../src/routing/match.js';
 
 function routes(http: string): HttpRoute[] {
-  const r = parseMeshConfig(`apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: vs }\nspec:\n  hosts: [svc]\n  http:\n${http}`);
+  const r = parseMeshConfig(
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: vs }\nspec:\n  hosts: [svc]\n  http:\n${http}`,
+  );
   if (!r.ok) throw new Error(r.issues.map((i) => i.reason).join());
   return [...(r.config.virtualServices.get('svc.default.svc.cluster.local')?.routes ?? [])];
 }
 
-const req = (over: Partial<RequestView> = {}): RequestView => ({ method: 'GET', path: '/', query: '', authority: 'svc', headers: {}, port: 80, ...over });
+const req = (over: Partial<RequestView> = {}): RequestView => ({
+  method: 'GET',
+  path: '/',
+  query: '',
+  authority: 'svc',
+  headers: {},
+  port: 80,
+  ...over,
+});
 
 describe('route selection (pure)', () => {
   const table = routes(`    - name: a
@@ -28,7 +38,8 @@ describe('route selection (pure)', () => {
       route: [{ destination: { host: d } }]
     - name: fallback
       route: [{ destination: { host: z } }]`);
-  const name = (v: RequestView, labels: Record<string, string> = {}) => selectRoute(table, v, labels)?.route.name;
+  const name = (v: RequestView, labels: Record<string, string> = {}) =>
+    selectRoute(table, v, labels)?.route.name;
 
   it('ANDs the conditions of one entry and ORs the entries', () => {
     expect(name(req({ path: '/exact', headers: { 'x-a': 'abc' } }))).toBe('a');
@@ -53,11 +64,19 @@ describe('route selection (pure)', () => {
   });
 
   it('returns undefined when nothing matches (404 NR)', () => {
-    expect(selectRoute(routes(`    - match: [{ uri: { exact: /only } }]\n      route: [{ destination: { host: a } }]`), req(), {})).toBeUndefined();
+    expect(
+      selectRoute(
+        routes(`    - match: [{ uri: { exact: /only } }]\n      route: [{ destination: { host: a } }]`),
+        req(),
+        {},
+      ),
+    ).toBeUndefined();
   });
 
   it('splits by weight / Σ weights for any integers', () => {
-    const [split] = routes(`    - route: [{ destination: { host: a }, weight: 2 }, { destination: { host: b }, weight: 98 }]`);
+    const [split] = routes(
+      `    - route: [{ destination: { host: a }, weight: 2 }, { destination: { host: b }, weight: 98 }]`,
+    );
     if (!split) throw new Error('no route');
     let a = 0;
     for (let i = 0; i < 10_000; i++) if (pickDestination(split, i / 10_000).host.startsWith('a.')) a++;
@@ -66,7 +85,9 @@ describe('route selection (pure)', () => {
   });
 
   it('rewrites a matched prefix, else the whole path, keeping the query', () => {
-    const [r] = routes(`    - match: [{ uri: { prefix: /v1/api } }]\n      route: [{ destination: { host: a } }]`);
+    const [r] = routes(
+      `    - match: [{ uri: { prefix: /v1/api } }]\n      route: [{ destination: { host: a } }]`,
+    );
     expect(rewritePath('/v1/api/users', 'x=1', '/api', r?.matches[0])).toBe('/api/users?x=1');
     expect(rewritePath('/v1/api/users', '', '/other', undefined)).toBe('/other');
   });

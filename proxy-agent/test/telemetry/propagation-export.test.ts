@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_RESOURCE_ATTR, CLIENT_DURATION_METRIC, HTTP_DURATION_BUCKETS_SEC, INFLIGHT_METRIC, MeshAttr, SERVER_DURATION_METRIC } from '@meshscope/collector/conventions';
+import {
+  AGENT_RESOURCE_ATTR,
+  CLIENT_DURATION_METRIC,
+  HTTP_DURATION_BUCKETS_SEC,
+  INFLIGHT_METRIC,
+  MeshAttr,
+  SERVER_DURATION_METRIC,
+} from '@meshscope/collector/conventions';
 import { type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
 import { type Backend, request, serviceEntry, silent, startBackend, tempDir, writeFile } from '../helpers.js';
 import { OtlpSink } from '../otlp-sink.js';
@@ -24,10 +31,21 @@ describe('trace context and OTLP export across one hop (outbound → inbound →
       }
       res.end('ok');
     });
-    const telemetry = { collectorUrl: sink.url, metricsIntervalMs: 100, spanBatchDelayMs: 20, spanBatchSize: 64 };
+    const telemetry = {
+      collectorUrl: sink.url,
+      metricsIntervalMs: 100,
+      spanBatchDelayMs: 20,
+      spanBatchSize: 64,
+    };
     inbound = await startAgent(
       parseAgentConfig({
-        identity: { workload: 'reviews-v1', namespace: 'default', app: 'reviews', version: 'v1', service: 'reviews.default.svc.cluster.local' },
+        identity: {
+          workload: 'reviews-v1',
+          namespace: 'default',
+          app: 'reviews',
+          version: 'v1',
+          service: 'reviews.default.svc.cluster.local',
+        },
         listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
         app: { port: app.port },
         telemetry,
@@ -70,7 +88,8 @@ spec:
     await sink.close();
   });
 
-  const call = (headers: Record<string, string>, path = '/') => request(outbound.ports.outbound, { host: 'reviews:80', path, headers });
+  const call = (headers: Record<string, string>, path = '/') =>
+    request(outbound.ports.outbound, { host: 'reviews:80', path, headers });
   const lastAppHeaders = () => app.requests[app.requests.length - 1]?.headers ?? {};
 
   it('W3C: continues the trace, CLIENT is the child of the app span, SERVER the child of CLIENT', async () => {
@@ -125,7 +144,12 @@ spec:
   });
 
   it('an invalid traceparent starts a new trace (and drops its tracestate)', async () => {
-    for (const bad of [`00-${'0'.repeat(32)}-${PARENT}-01`, `ff-${TRACE}-${PARENT}-01`, `00-${TRACE.toUpperCase()}-${PARENT}-01`, 'garbage']) {
+    for (const bad of [
+      `00-${'0'.repeat(32)}-${PARENT}-01`,
+      `ff-${TRACE}-${PARENT}-01`,
+      `00-${TRACE.toUpperCase()}-${PARENT}-01`,
+      'garbage',
+    ]) {
       await call({ traceparent: bad, tracestate: 'a=b' });
       const tp = String(lastAppHeaders().traceparent);
       expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
@@ -156,8 +180,12 @@ spec:
         sink.points.some((p) => p.name === SERVER_DURATION_METRIC) &&
         sink.gauges.some((g) => g.name === INFLIGHT_METRIC),
     );
-    const client = sink.points.find((p) => p.name === CLIENT_DURATION_METRIC && p.attributes[MeshAttr.responseCode] === '200');
-    const server = sink.points.find((p) => p.name === SERVER_DURATION_METRIC && p.attributes[MeshAttr.responseCode] === '200');
+    const client = sink.points.find(
+      (p) => p.name === CLIENT_DURATION_METRIC && p.attributes[MeshAttr.responseCode] === '200',
+    );
+    const server = sink.points.find(
+      (p) => p.name === SERVER_DURATION_METRIC && p.attributes[MeshAttr.responseCode] === '200',
+    );
     expect(client?.temporality).toBe(1); // AGGREGATION_TEMPORALITY_DELTA
     expect(client?.unit).toBe('s');
     expect(client?.bounds).toEqual([...HTTP_DURATION_BUCKETS_SEC]);
@@ -173,14 +201,17 @@ spec:
     }
     expect(sink.gzipped).toBeGreaterThan(0);
     // Metrics are never sampled: the unsampled B3 request above is counted on both sides.
-    const total = (name: string) => sink.points.filter((p) => p.name === name).reduce((s, p) => s + p.count, 0);
+    const total = (name: string) =>
+      sink.points.filter((p) => p.name === name).reduce((s, p) => s + p.count, 0);
     await sink.until(() => total(SERVER_DURATION_METRIC) >= app.hits);
     expect(total(SERVER_DURATION_METRIC)).toBe(app.hits);
   });
 
   it('serves Istio-named Prometheus metrics on the admin port', async () => {
     const r = await request(outbound.ports.admin, { path: '/metrics' });
-    expect(r.body).toMatch(/istio_requests_total\{reporter="source",source_workload="productpage-v1",.*destination_workload="reviews-v1".*response_code="200".*\} \d+/);
+    expect(r.body).toMatch(
+      /istio_requests_total\{reporter="source",source_workload="productpage-v1",.*destination_workload="reviews-v1".*response_code="200".*\} \d+/,
+    );
     expect(r.body).toContain('istio_request_duration_milliseconds_bucket{');
     const ib = await request(inbound.ports.admin, { path: '/metrics' });
     expect(ib.body).toMatch(/istio_requests_total\{reporter="destination",source_workload="productpage-v1"/);
@@ -194,19 +225,30 @@ describe('with the collector down', () => {
     const url = dead.url;
     await dead.close();
     const dir = tempDir();
-    const mesh = writeFile(dir, 'mesh.yaml', serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]));
+    const mesh = writeFile(
+      dir,
+      'mesh.yaml',
+      serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]),
+    );
     const agent = await startAgent(
       parseAgentConfig({
         identity: { workload: 'client' },
         listeners: { outboundPort: 0, adminPort: 0 },
         meshConfigFile: mesh,
         drainTimeoutMs: 500,
-        telemetry: { collectorUrl: url, metricsIntervalMs: 50, spanBatchDelayMs: 5, spanBatchSize: 8, maxQueueSize: 64 },
+        telemetry: {
+          collectorUrl: url,
+          metricsIntervalMs: 50,
+          spanBatchDelayMs: 5,
+          spanBatchSize: 8,
+          maxQueueSize: 64,
+        },
       }),
       { logger: silent },
     );
     const statuses: number[] = [];
-    for (let i = 0; i < 300; i++) statuses.push((await request(agent.ports.outbound, { host: 'app', path: `/${i}` })).status);
+    for (let i = 0; i < 300; i++)
+      statuses.push((await request(agent.ports.outbound, { host: 'app', path: `/${i}` })).status);
     expect(statuses.every((s) => s === 200)).toBe(true);
     const m = await request(agent.ports.admin, { path: '/metrics' });
     // The bounded queue dropped the oldest spans instead of growing.
@@ -217,10 +259,17 @@ describe('with the collector down', () => {
 
   it('retries an export answered 503 with Retry-After, then delivers', async () => {
     const sink = await new OtlpSink().start();
-    sink.failWith = [{ status: 503, retryAfter: '0' }, { status: 429, retryAfter: '0' }];
+    sink.failWith = [
+      { status: 503, retryAfter: '0' },
+      { status: 429, retryAfter: '0' },
+    ];
     const app = await startBackend('app');
     const dir = tempDir();
-    const mesh = writeFile(dir, 'mesh.yaml', serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]));
+    const mesh = writeFile(
+      dir,
+      'mesh.yaml',
+      serviceEntry('app.default.svc.cluster.local', [{ port: app.port }]),
+    );
     const agent = await startAgent(
       parseAgentConfig({
         identity: { workload: 'client' },
@@ -230,7 +279,10 @@ describe('with the collector down', () => {
       }),
       { logger: silent },
     );
-    await request(agent.ports.outbound, { host: 'app', headers: { traceparent: `00-${TRACE}-${PARENT}-01` } });
+    await request(agent.ports.outbound, {
+      host: 'app',
+      headers: { traceparent: `00-${TRACE}-${PARENT}-01` },
+    });
     await sink.until(() => sink.spans.some((s) => s.traceId === TRACE));
     expect(sink.requests).toBeGreaterThanOrEqual(3);
     await agent.close();

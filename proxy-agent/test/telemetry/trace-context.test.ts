@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/telemetry/otlp-exporter.js';
-import { extractContext, injectContext, parseB3Single, parseTraceparent, parseTracestate } from '../../src/telemetry/trace-context.js';
+import {
+  extractContext,
+  injectContext,
+  parseB3Single,
+  parseTraceparent,
+  parseTracestate,
+} from '../../src/telemetry/trace-context.js';
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const S = '00f067aa0ba902b7';
@@ -50,16 +56,35 @@ describe('B3', () => {
   });
   it('single wins over multi; W3C wins over both', () => {
     const other = 'a'.repeat(32);
-    expect(extractContext({ b3: `${other}-${S}-1`, 'x-b3-traceid': T, 'x-b3-spanid': S })).toMatchObject({ traceId: other, format: 'b3-single' });
-    expect(extractContext({ traceparent: `00-${T}-${S}-00`, b3: `${other}-${S}-1` })).toMatchObject({ traceId: T, sampled: false, format: 'w3c' });
-    expect(extractContext({ 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1', 'x-b3-sampled': '0' })).toMatchObject({ sampled: true });
+    expect(extractContext({ b3: `${other}-${S}-1`, 'x-b3-traceid': T, 'x-b3-spanid': S })).toMatchObject({
+      traceId: other,
+      format: 'b3-single',
+    });
+    expect(extractContext({ traceparent: `00-${T}-${S}-00`, b3: `${other}-${S}-1` })).toMatchObject({
+      traceId: T,
+      sampled: false,
+      format: 'w3c',
+    });
+    expect(
+      extractContext({ 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1', 'x-b3-sampled': '0' }),
+    ).toMatchObject({ sampled: true });
   });
   it('injects W3C always and B3 in the style requested', () => {
     const out: string[] = [];
     injectContext(out, T, S, 'aaaaaaaaaaaaaaaa', true, 'k=v', 'b3-multi');
     expect(out).toEqual([
-      'traceparent', `00-${T}-${S}-01`, 'tracestate', 'k=v',
-      'x-b3-traceid', T, 'x-b3-spanid', S, 'x-b3-sampled', '1', 'x-b3-parentspanid', 'aaaaaaaaaaaaaaaa',
+      'traceparent',
+      `00-${T}-${S}-01`,
+      'tracestate',
+      'k=v',
+      'x-b3-traceid',
+      T,
+      'x-b3-spanid',
+      S,
+      'x-b3-sampled',
+      '1',
+      'x-b3-parentspanid',
+      'aaaaaaaaaaaaaaaa',
     ]);
   });
 });
