@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:proxy`: the same backend direct, through nginx (1 worker, keep-alive upstream) and
+ * through one agent hop (outbound agent → inbound agent → backend, each agent its own process, telemetry
+ * on and exporting to a local OTLP sink; also once with telemetry off, to show its cost). Prints peak
+ * throughput (wrk), latency at a fixed 1,000 req/s (open-loop Node generator), and the agents' RSS.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixedRate, type RateResult, wrk, type WrkResult } from './proxy/load.js';
+import { startNginx } from './proxy/nginx.js';
+import { startSink } from './proxy/sink.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const CONNECTIONS = 64;
+const RATE = 1000;
+const HOST = 'backend.default.svc.cluster.local';
+
+const children: ChildProcess[] = [];
+
+function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'proxy', script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(child);
+    child.once('message', (msg) => resolve({ child, msg: msg as T }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+interface AgentPair {
+  outboundPort: number;
+  pids: number[];
+}
+
+async function agentPair(name: string, backendPort: number, telemetry: Record<string, unknown>): Promise<AgentPair> {
+  type Ports = { ports: { outbound: number; inbound: number } };
+  const inbound = await start<Ports>('agent-process.js', [
+    JSON.stringify({
+      identity: { workload: `backend-v1`, app: 'backend', version: 'v1', service: HOST },
+      listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+      app: { port: backendPort },
+      telemetry,
+    }),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), `meshscope-bench-${name}-`));
+  const mesh = join(dir, 'mesh.yaml');
+  writeFileSync(
+    mesh,
+    `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: backend, namespace: default }
+spec:
+  hosts: [${HOST}]
+  ports: [{ number: 80, name: http }]
+  endpoints: [{ address: 127.0.0.1, ports: { http: ${inbound.msg.ports.inbound} }, labels: { app: backend, version: v1 } }]
+`,
+  );
+  const outbound = await start<Ports>('agent-process.js', [
+    JSON.stringify({
+      identity: { workload: 'client-v1', app: 'client', version: 'v1' },
+      listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+      meshConfigFile: mesh,
+      telemetry,
+    }),
+  ]);
+  return { outboundPort: outbound.msg.ports.outbound, pids: [outbound.child.pid ?? 0, inbound.child.pid ?? 0] };
+}
+
+const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+async function main(): Promise<void> {
+  const sink = await startSink();
+  const backend = await start<{ port: number }>('backend.js');
+  const backendPort = backend.msg.port;
+  const nginx = await startNginx(backendPort);
+  const agent = await agentPair('on', backendPort, { collectorUrl: sink.url });
+  const agentOff = await agentPair('off', backendPort, { enabled: false });
+
+  const peakRss = new Map<number, number>();
+  const sampler = setInterval(() => {
+    for (const pid of [...agent.pids, ...agentOff.pids]) peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, rssMb(pid)));
+  }, 200);
+
+  const targets: Array<{ name: string; port: number; host: string }> = [
+    { name: 'direct', port: backendPort, host: HOST },
+    { name: 'nginx (1 worker)', port: nginx.port, host: HOST },
+    { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST },
+    { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST },
+  ];
+  process.stdout.write(
+    `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s\n\n`,
+  );
+  const peak = new Map<string, WrkResult>();
+  for (const t of targets) {
+    await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
+    peak.set(t.name, await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS));
+  }
+  const rate = new Map<string, RateResult>();
+  for (const t of targets) {
+    await fixedRate(t.port, t.host, RATE, 2);
+    rate.set(t.name, await fixedRate(t.port, t.host, RATE, RATE_SECONDS));
+  }
+  clearInterval(sampler);
+
+  const direct = rate.get('direct');
+  const rows = targets.map((t) => {
+    const p = peak.get(t.name);
+    const r = rate.get(t.name);
+    return [
+      t.name.padEnd(26),
+      f(p?.rps ?? NaN, 0).padStart(9),
+      f(p?.p50Ms ?? NaN).padStart(8),
+      f(p?.p99Ms ?? NaN).padStart(8),
+      String(p?.errors ?? 'n/a').padStart(6),
+      f(r?.p50Ms ?? NaN).padStart(9),
+      f(r?.p99Ms ?? NaN).padStart(9),
+      f((r?.p99Ms ?? NaN) - (direct?.p99Ms ?? NaN)).padStart(10),
+      `${r?.failed ?? 'n/a'}/${r?.late ?? 'n/a'}`.padStart(9),
+    ].join(' ');
+  });
+  process.stdout.write(
+    `${'target'.padEnd(26)} ${'peak rps'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)} ${'@1k p50'.padStart(9)} ${'@1k p99'.padStart(9)} ${'+p99 ms'.padStart(10)} ${'fail/late'.padStart(9)}\n`,
+  );
+  process.stdout.write(`${rows.join('\n')}\n\n`);
+  const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
+  process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);
+  process.stdout.write(`agent peak RSS, telemetry off (outbound, inbound): ${rss(agentOff.pids)} MB\n`);
+  process.stdout.write(`OTLP sink received ${sink.requests} exports, ${f(sink.bytes / 1024 / 1024, 1)} MiB\n\n`);
+
+  const nginxRps = peak.get('nginx (1 worker)')?.rps ?? NaN;
+  const agentRps = peak.get('agent hop, telemetry on')?.rps ?? NaN;
+  const added = (rate.get('agent hop, telemetry on')?.p99Ms ?? NaN) - (direct?.p99Ms ?? NaN);
+  const maxRss = Math.max(...agent.pids.map((p) => peakRss.get(p) ?? Infinity));
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  process.stdout.write(`target: agent throughput >= 0.5 x nginx: ${f(agentRps / nginxRps)} x -> ${verdict(agentRps >= 0.5 * nginxRps)}\n`);
+  process.stdout.write(`target: added p99 <= 1 ms per hop at 1,000 req/s: ${f(added)} ms for one hop -> ${verdict(added <= 1)}\n`);
+  process.stdout.write(`target: agent RSS <= 80 MB under load: ${f(maxRss, 1)} MB -> ${verdict(maxRss <= 80)}\n`);
+
+  await nginx.stop();
+  await sink.close();
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) c.disconnect();
+}

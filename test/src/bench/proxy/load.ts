@@ -1,0 +1,98 @@
+/** Load tools: wrk for peak throughput, and a fixed-rate Node generator for latency at a known load. */
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+
+export interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+/** `wrk --latency`: closed-loop peak throughput with `connections` keep-alive connections. */
+export function wrk(port: number, host: string, seconds: number, connections: number): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'wrk',
+      ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/api/items`],
+      { timeout: (seconds + 30) * 1000 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+        const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
+        const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
+        const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+        const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+        const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((s, x) => s + Number(x), 0) : 0);
+        resolve({ rps, p50Ms: toMs(p50), p99Ms: toMs(p99), errors });
+      },
+    );
+  });
+}
+
+export interface RateResult {
+  sent: number;
+  failed: number;
+  /** sends that left more than 2 ms after their scheduled time (the generator could not keep up) */
+  late: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * Open-loop load at `rps` for `seconds`: requests leave on a fixed schedule whatever the answers do, and
+ * latency is measured from send to the end of the response. Bounded: exactly rps × seconds requests.
+ */
+export async function fixedRate(port: number, host: string, rps: number, seconds: number): Promise<RateResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const total = rps * seconds;
+  const lat = new Float64Array(total);
+  let done = 0;
+  let failed = 0;
+  let late = 0;
+  let sent = 0;
+  const start = performance.now() + 5;
+  await new Promise<void>((resolve) => {
+    const fire = () => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rps <= now) {
+        const scheduled = start + (sent * 1000) / rps;
+        if (now - scheduled > 2) late++;
+        const i = sent++;
+        const t0 = performance.now();
+        const req = http.request({ host: '127.0.0.1', port, path: '/api/items', headers: { host }, agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            lat[i] = performance.now() - t0;
+            if (res.statusCode !== 200) failed++;
+            if (++done === total) resolve();
+          });
+        });
+        req.on('error', () => {
+          lat[i] = NaN;
+          failed++;
+          if (++done === total) resolve();
+        });
+        req.end();
+      }
+      if (sent < total) setImmediate(fire);
+    };
+    fire();
+  });
+  agent.destroy();
+  const ok = lat.filter((x) => !Number.isNaN(x)).sort();
+  return { sent, failed, late, p50Ms: percentile(ok, 50), p90Ms: percentile(ok, 90), p99Ms: percentile(ok, 99) };
+}
