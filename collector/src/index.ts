@@ -51,3 +51,20 @@ export type { EdgeInputRow } from './rollups/edges.js';
 // configuration of the collector role
 export { collectorConfigSchema } from './config.js';
 export type { CollectorConfig } from './config.js';
+
+// OTLP: decoders (protobuf and JSON), cumulative-to-delta conversion, HTTP and gRPC receivers
+export { decodeTraceRequest } from './otlp/proto/traces.js';
+export { decodeMetricsRequest } from './otlp/proto/metrics.js';
+export { decodeTraceRequestJson } from './otlp/json/traces.js';
+export { decodeMetricsRequestJson } from './otlp/json/metrics.js';
+export { DecodeError } from './otlp/errors.js';
+export type { DecodedMetrics, DecodedTraces } from './otlp/decoded.js';
+export { DeltaConverter } from './otlp/delta.js';
+export type { DeltaOptions, DeltaResult } from './otlp/delta.js';
+export { buildOtlpHttpApp } from './receivers/http.js';
+export type { OtlpHttpDeps } from './receivers/http.js';
+export { startOtlpGrpcServer } from './receivers/grpc.js';
+export type { OtlpGrpcOptions, OtlpGrpcServer } from './receivers/grpc.js';
+export { createDeltaConverter } from './receivers/self-metrics.js';
+export { DEFAULT_BODY_LIMITS } from './receivers/body.js';
+export type { BodyLimits } from './receivers/body.js';
