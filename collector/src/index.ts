@@ -40,6 +40,22 @@ export type {
 export { Params, readSettings } from './storage/read/sql.js';
 export { SPAN_SELECT, toSpanRow } from './storage/read/spans.js';
 
+// reads for the mesh views: traffic counted once, saturation gauges, trace summaries and samples
+export type {
+  MeshTrafficQuery,
+  MeshTrafficRow,
+  ProtocolCounts,
+  TrafficEndpoint,
+  TrafficEndpointSeen,
+  TrafficLevel,
+} from './storage/read/mesh-traffic.js';
+export type { SaturationPoint, SaturationQuery } from './storage/read/saturation.js';
+export type {
+  OperationSampleQuery,
+  OperationSamples,
+  TraceServiceSummary,
+} from './storage/read/trace-summaries.js';
+
 // writing: batching writer, spool, sink
 export { BatchingWriter, StorageRejectedError } from './writer/batching-writer.js';
 export type { WriterOptions } from './writer/batching-writer.js';

@@ -2,8 +2,14 @@ import type { StorageClient } from '../client.js';
 import type { QueryLimits } from '../config.js';
 import type { SpanKindName, SpanRow } from '../rows.js';
 import { LATENCY_BOUNDS_MS, Tables } from '../schema/tables.js';
+import { meshTraffic, trafficEndpoints } from './mesh-traffic.js';
+import type { MeshTrafficQuery, MeshTrafficRow, TrafficEndpointSeen, TrafficLevel } from './mesh-traffic.js';
+import type { ReadContext } from './read-context.js';
+import { saturation, type SaturationPoint, type SaturationQuery } from './saturation.js';
 import { Params, readSettings } from './sql.js';
 import { SPAN_SELECT, toSpanRow } from './spans.js';
+import { operationSamples, traceSummaries } from './trace-summaries.js';
+import type { OperationSampleQuery, OperationSamples, TraceServiceSummary } from './trace-summaries.js';
 
 /** Quantile levels every latency read returns, in this order. */
 export const QUANTILES = [0.5, 0.9, 0.95, 0.99] as const;
@@ -111,12 +117,18 @@ const HOUR = 3600;
  */
 export class ReadApi {
   readonly #settings: string;
+  /** what the read modules beside this class (mesh traffic, saturation, trace summaries) run through */
+  readonly #context: ReadContext;
 
   constructor(
     private readonly storage: StorageClient,
     readonly limits: QueryLimits,
   ) {
     this.#settings = readSettings(limits);
+    this.#context = {
+      rows: (sql, params) => this.#rows(sql, params),
+      table: (name) => this.storage.table(name),
+    };
   }
 
   async #rows<T>(sql: string, params: Params | Record<string, unknown>): Promise<T[]> {
@@ -309,6 +321,36 @@ export class ReadApi {
       durationSumMs: Number(r.durationSumMs),
       ...latency(r),
     }));
+  }
+
+  /** Resolves when ClickHouse answers a trivial statement (readiness). */
+  async ping(): Promise<void> {
+    await this.#rows<{ ok: number }>('SELECT 1 AS ok', {});
+  }
+
+  /** Edge traffic with every request counted once (see mesh-traffic.ts), grouped as asked. */
+  meshTraffic(query: MeshTrafficQuery): Promise<MeshTrafficRow[]> {
+    return meshTraffic(this.#context, query);
+  }
+
+  /** Nodes that took part in any edge in the window (for idle nodes). */
+  trafficEndpoints(query: Window & { level: TrafficLevel }): Promise<TrafficEndpointSeen[]> {
+    return trafficEndpoints(this.#context, query);
+  }
+
+  /** Agents' in-flight and pool-pending gauges per service. */
+  saturation(query: SaturationQuery): Promise<SaturationPoint[]> {
+    return saturation(this.#context, query);
+  }
+
+  /** Per (trace, service) summaries of up to 1,000 traces. */
+  traceSummaries(traceIds: readonly string[]): Promise<TraceServiceSummary[]> {
+    return traceSummaries(this.#context, traceIds, this.limits.maxRowsToReturn);
+  }
+
+  /** Slowest and baseline trace ids for one operation (latency attribution). */
+  operationSamples(query: OperationSampleQuery): Promise<OperationSamples> {
+    return operationSamples(this.#context, query);
   }
 
   /** Hourly rollups for long windows with hour-aligned buckets; per-minute rollups otherwise. */

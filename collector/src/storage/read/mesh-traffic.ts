@@ -1,0 +1,251 @@
+import { Tables } from '../schema/tables.js';
+import type { Latency, Window } from './read-api.js';
+import { QUANTILES } from './read-api.js';
+import { latencyOf, rollupFor, timeBucket, windowWhere, type ReadContext } from './read-context.js';
+import { Params } from './sql.js';
+
+/**
+ * Edge traffic for the mesh views (services, topology, edges), with "never count one request twice" applied
+ * in SQL, before anything is summed: a request between two agents is reported by both (reporter source and
+ * destination) and may also appear as a paired CLIENT→SERVER span edge. So, per destination service:
+ *
+ * - agents' destination reports are always used (the inbound agent sees every request that arrived);
+ * - source reports only for destination services that no inbound agent reported in the window (callees
+ *   outside the mesh, or whose agent does not export);
+ * - span-paired edges (reporter 'spans') only for destinations no agent reported at all.
+ *
+ * Because the choice is made on rows, any grouping (service, version, workload; by caller or not) sums
+ * requests and merges latency digests without double counting.
+ */
+
+export type TrafficLevel = 'service' | 'version' | 'workload';
+
+export interface MeshTrafficQuery extends Window {
+  /** bucket width; omit for one bucket over the whole window */
+  stepSec?: number;
+  /** how finely nodes are told apart: service; service + version; service + version + workload */
+  level: TrafficLevel;
+  /** keep callers apart (false: every caller of a destination summed) */
+  bySource: boolean;
+  /** keep callees apart (false: every callee of a source summed) */
+  byDest: boolean;
+  /** one row per protocol (edges are drawn per protocol) */
+  byProtocol?: boolean;
+  sourceServices?: readonly string[];
+  destServices?: readonly string[];
+  /** include span-paired edges of services outside the mesh (default true) */
+  spans?: boolean;
+  /** include agents' edges (default true) */
+  agents?: boolean;
+}
+
+export interface TrafficEndpoint {
+  service: string;
+  namespace: string;
+  /** '' unless the level keeps versions apart */
+  version: string;
+  /** '' unless the level keeps workloads apart */
+  workload: string;
+}
+
+/** Requests of one protocol, with the error classes the rollups keep. */
+export interface ProtocolCounts {
+  protocol: string;
+  requests: number;
+  http4xx: number;
+  http5xx: number;
+  grpcErrors: number;
+  noResponse: number;
+}
+
+export interface MeshTrafficRow extends Latency {
+  timeSec: number;
+  /** 'mesh': agents' request metrics; 'spans': CLIENT→SERVER span pairing */
+  via: 'mesh' | 'spans';
+  /** '' direct; 'virtual_node' | 'database' | 'messaging_system' for span-derived edges */
+  connectionType: string;
+  /** empty strings when callers are summed */
+  source: TrafficEndpoint;
+  /** empty strings when callees are summed */
+  dest: TrafficEndpoint;
+  /** '' unless byProtocol */
+  protocol: string;
+  requests: number;
+  mtlsRequests: number;
+  durationSumMs: number;
+  protocols: ProtocolCounts[];
+  /** SPIFFE ids seen (at most 20 each) */
+  sourcePrincipals: string[];
+  destPrincipals: string[];
+  /** destination versions seen (at most 50), whatever the level */
+  destVersions: string[];
+}
+
+const PRINCIPALS_MAX = 20;
+const VERSIONS_MAX = 50;
+const NO_VALUE = `('', 'unknown')`;
+
+function endpointDims(side: 'Source' | 'Dest', level: TrafficLevel, keep: boolean): string[] {
+  const col = (name: string, used: boolean) => (keep && used ? `${side}${name}` : "''");
+  return [
+    `${col('Service', true)} AS ${side}Svc`,
+    `${col('Namespace', true)} AS ${side}Ns`,
+    `${col('Version', level !== 'service')} AS ${side}Ver`,
+    `${col('Workload', level === 'workload')} AS ${side}Wl`,
+  ];
+}
+
+/** The rows that count, per the rule in the module comment; `window` is the same bounded window. */
+function countedOnce(table: string, window: string): string {
+  return `(Reporter = 'destination'
+    OR (Reporter = 'source' AND (DestNamespace, DestService) NOT IN (
+      SELECT DestNamespace, DestService FROM ${table} WHERE ${window} AND Reporter = 'destination'
+      GROUP BY DestNamespace, DestService))
+    OR (Reporter = 'spans' AND DestService NOT IN (
+      SELECT DestService FROM ${table} WHERE ${window} AND Reporter IN ('source', 'destination')
+      GROUP BY DestService)))`;
+}
+
+interface RawTrafficRow {
+  timeSec: number | string;
+  via: 'mesh' | 'spans';
+  connectionType: string;
+  SourceSvc: string;
+  SourceNs: string;
+  SourceVer: string;
+  SourceWl: string;
+  DestSvc: string;
+  DestNs: string;
+  DestVer: string;
+  DestWl: string;
+  protocol: string;
+  requests: number | string;
+  mtlsRequests: number | string;
+  durationSumMs: number;
+  byProtocol: [
+    string[],
+    (number | string)[],
+    (number | string)[],
+    (number | string)[],
+    (number | string)[],
+    (number | string)[],
+  ];
+  sourcePrincipals: string[];
+  destPrincipals: string[];
+  destVersions: string[];
+  quantilesMs: unknown[];
+  bucketsLe: unknown[];
+}
+
+export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Promise<MeshTrafficRow[]> {
+  const p = new Params();
+  const { table, timeCol } = rollupFor(query, Tables.edges1m, Tables.edges1h);
+  const t = ctx.table(table);
+  const window = windowWhere(query, timeCol, p).join(' AND ');
+  const where = [window, countedOnce(t, window)];
+  const reporters: string[] = [];
+  if (query.agents !== false) reporters.push('source', 'destination');
+  if (query.spans !== false) reporters.push('spans');
+  where.push(`Reporter IN ${p.add(reporters, 'Array(String)')}`);
+  if (query.sourceServices) where.push(`SourceService IN ${p.add(query.sourceServices, 'Array(String)')}`);
+  if (query.destServices) where.push(`DestService IN ${p.add(query.destServices, 'Array(String)')}`);
+  const dims = [
+    ...endpointDims('Source', query.level, query.bySource),
+    ...endpointDims('Dest', query.level, query.byDest),
+    `${query.byProtocol ? 'Protocol' : "''"} AS protocol`,
+  ];
+  const keys = ['timeSec', 'via', 'connectionType', ...dims.map((d) => d.split(' AS ')[1] ?? d)];
+  const rows = await ctx.rows<RawTrafficRow>(
+    `SELECT ${timeBucket(query, timeCol, p)} AS timeSec,
+       if(Reporter = 'spans', 'spans', 'mesh') AS via, ConnectionType AS connectionType, ${dims.join(', ')},
+       sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(DurationSumMs) AS durationSumMs,
+       sumMap([Protocol], [Requests], [Http4xx], [Http5xx], [GrpcErrors], [NoResponse]) AS byProtocol,
+       groupUniqArrayIf(${PRINCIPALS_MAX})(SourcePrincipal, SourcePrincipal NOT IN ${NO_VALUE}) AS sourcePrincipals,
+       groupUniqArrayIf(${PRINCIPALS_MAX})(DestPrincipal, DestPrincipal NOT IN ${NO_VALUE}) AS destPrincipals,
+       groupUniqArrayIf(${VERSIONS_MAX})(DestVersion, DestVersion NOT IN ${NO_VALUE}) AS destVersions,
+       quantilesTDigestWeightedMerge(${QUANTILES.join(', ')})(LatencyDigest) AS quantilesMs,
+       sumForEachMerge(LatencyBuckets) AS bucketsLe
+     FROM ${t}
+     WHERE ${where.join('\n AND ')}
+     GROUP BY ${keys.join(', ')}
+     ORDER BY ${keys.join(', ')}
+     LIMIT 100000`,
+    p,
+  );
+  return rows.map(toTrafficRow);
+}
+
+function toTrafficRow(r: RawTrafficRow): MeshTrafficRow {
+  const [names, requests, http4xx, http5xx, grpcErrors, noResponse] = r.byProtocol;
+  const total = Number(r.requests);
+  return {
+    timeSec: Number(r.timeSec),
+    via: r.via,
+    connectionType: r.connectionType,
+    source: { service: r.SourceSvc, namespace: r.SourceNs, version: r.SourceVer, workload: r.SourceWl },
+    dest: { service: r.DestSvc, namespace: r.DestNs, version: r.DestVer, workload: r.DestWl },
+    protocol: r.protocol,
+    requests: total,
+    mtlsRequests: Number(r.mtlsRequests),
+    durationSumMs: Number(r.durationSumMs),
+    protocols: names.map((protocol, i) => ({
+      protocol,
+      requests: Number(requests[i] ?? 0),
+      http4xx: Number(http4xx[i] ?? 0),
+      http5xx: Number(http5xx[i] ?? 0),
+      grpcErrors: Number(grpcErrors[i] ?? 0),
+      noResponse: Number(noResponse[i] ?? 0),
+    })),
+    sourcePrincipals: [...r.sourcePrincipals].sort(),
+    destPrincipals: [...r.destPrincipals].sort(),
+    destVersions: [...r.destVersions].sort(),
+    ...latencyOf(total, r.quantilesMs, r.bucketsLe),
+  };
+}
+
+export interface TrafficEndpointSeen extends TrafficEndpoint {
+  via: 'mesh' | 'spans';
+  /** the connection type of an edge it ended ('' direct) */
+  connectionType: string;
+}
+
+/**
+ * Every node that took part in an edge in a (typically longer) window, for showing idle nodes: cheap,
+ * distinct keys only, no measures.
+ */
+export async function trafficEndpoints(
+  ctx: ReadContext,
+  query: Window & { level: TrafficLevel },
+): Promise<TrafficEndpointSeen[]> {
+  const p = new Params();
+  const { table, timeCol } = rollupFor(query, Tables.edges1m, Tables.edges1h);
+  const t = ctx.table(table);
+  const window = windowWhere(query, timeCol, p).join(' AND ');
+  const side = (s: 'Source' | 'Dest', connection: string) =>
+    `SELECT ${endpointDims(s, query.level, true).join(', ')}, if(Reporter = 'spans', 'spans', 'mesh') AS via,
+       ${connection} AS connectionType
+     FROM ${t} WHERE ${window}`;
+  const rows = await ctx.rows<{
+    Svc: string;
+    Ns: string;
+    Ver: string;
+    Wl: string;
+    via: 'mesh' | 'spans';
+    connectionType: string;
+  }>(
+    `SELECT SourceSvc AS Svc, SourceNs AS Ns, SourceVer AS Ver, SourceWl AS Wl, via, connectionType
+       FROM (${side('Source', "''")})
+     UNION DISTINCT
+     SELECT DestSvc, DestNs, DestVer, DestWl, via, connectionType FROM (${side('Dest', 'ConnectionType')})
+     LIMIT 10000`,
+    p,
+  );
+  return rows.map((r) => ({
+    service: r.Svc,
+    namespace: r.Ns,
+    version: r.Ver,
+    workload: r.Wl,
+    via: r.via,
+    connectionType: r.connectionType,
+  }));
+}
