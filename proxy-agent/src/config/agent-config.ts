@@ -49,8 +49,12 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       collectorUrl: z.url().default('http://127.0.0.1:4318'),
-      /** root sampling ratio (parent-based: a sampled or unsampled parent decides) */
-      samplingRatio: z.number().min(0).max(1).default(1),
+      /**
+       * Root sampling ratio (parent-based: a sampled or unsampled parent decides). Istio's default, 1 %:
+       * a sampled span costs the agent ~20 µs of CPU (mostly OTLP encoding), while request metrics, which
+       * feed golden signals and topology, are never sampled.
+       */
+      samplingRatio: z.number().min(0).max(1).default(0.01),
       metricsIntervalMs: z.number().int().min(50).default(5000),
       spanBatchSize: z.number().int().min(1).default(512),
       spanBatchDelayMs: z.number().int().min(1).default(1000),

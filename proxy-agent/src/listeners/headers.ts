@@ -121,3 +121,29 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([
 export function spanMethod(method: string): string {
   return KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
+
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/**
+ * Relays an upstream response body. A small body of known length is gathered and written with the head
+ * in one `end()`: one syscall instead of two, measurably cheaper per request. Larger or chunked bodies
+ * stream with backpressure.
+ */
+export function relayBody(upRes: IncomingMessage, res: ServerResponse): void {
+  const cl = upRes.headers['content-length'];
+  if (cl === undefined || Number(cl) > SMALL_BODY_BYTES) {
+    upRes.pipe(res);
+    return;
+  }
+  let first: Buffer | undefined;
+  let all: Buffer[] | undefined;
+  upRes.on('data', (c: Buffer) => {
+    if (first === undefined) first = c;
+    else (all ??= [first]).push(c);
+  });
+  upRes.on('end', () => {
+    if (all) res.end(Buffer.concat(all));
+    else if (first) res.end(first);
+    else res.end();
+  });
+}

@@ -6,7 +6,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ValueType } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   DataPointType,
@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config.js';
 import type { WorkloadIdentity } from './identity.js';
 import { OtlpExporter } from './otlp-exporter.js';
+import { StaticResource } from './resource.js';
 import { RequestMetrics, SEC_BOUNDS } from './request-metrics.js';
 import { msToHrTime, nowMs } from './span.js';
 import type { RemoteContext } from './trace-context.js';
@@ -53,7 +54,7 @@ export class Telemetry {
     log: Logger,
   ) {
     this.metrics = new RequestMetrics(config.maxSeries);
-    this.resource = resourceFromAttributes({
+    this.resource = new StaticResource({
       'service.name': identity.serviceName,
       'service.namespace': identity.namespace,
       'service.version': identity.version,

@@ -242,6 +242,7 @@ describe('with the collector down', () => {
           spanBatchDelayMs: 5,
           spanBatchSize: 8,
           maxQueueSize: 64,
+          samplingRatio: 1,
         },
       }),
       { logger: silent },

@@ -21,10 +21,18 @@ export function wrk(port: number, host: string, seconds: number, connections: nu
   return new Promise((resolve, reject) => {
     execFile(
       'wrk',
-      ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/api/items`],
+      [
+        '-t1',
+        `-c${connections}`,
+        `-d${seconds}s`,
+        '--latency',
+        '-H',
+        `Host: ${host}`,
+        `http://127.0.0.1:${port}/api/items`,
+      ],
       { timeout: (seconds + 30) * 1000 },
       (err, stdout) => {
-        if (err) return reject(err);
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
         const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
         const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
@@ -56,7 +64,12 @@ function percentile(sorted: Float64Array, p: number): number {
  * Open-loop load at `rps` for `seconds`: requests leave on a fixed schedule whatever the answers do, and
  * latency is measured from send to the end of the response. Bounded: exactly rps × seconds requests.
  */
-export async function fixedRate(port: number, host: string, rps: number, seconds: number): Promise<RateResult> {
+export async function fixedRate(
+  port: number,
+  host: string,
+  rps: number,
+  seconds: number,
+): Promise<RateResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const total = rps * seconds;
   const lat = new Float64Array(total);
@@ -73,14 +86,17 @@ export async function fixedRate(port: number, host: string, rps: number, seconds
         if (now - scheduled > 2) late++;
         const i = sent++;
         const t0 = performance.now();
-        const req = http.request({ host: '127.0.0.1', port, path: '/api/items', headers: { host }, agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            lat[i] = performance.now() - t0;
-            if (res.statusCode !== 200) failed++;
-            if (++done === total) resolve();
-          });
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port, path: '/api/items', headers: { host }, agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              lat[i] = performance.now() - t0;
+              if (res.statusCode !== 200) failed++;
+              if (++done === total) resolve();
+            });
+          },
+        );
         req.on('error', () => {
           lat[i] = NaN;
           failed++;
@@ -94,5 +110,12 @@ export async function fixedRate(port: number, host: string, rps: number, seconds
   });
   agent.destroy();
   const ok = lat.filter((x) => !Number.isNaN(x)).sort();
-  return { sent, failed, late, p50Ms: percentile(ok, 50), p90Ms: percentile(ok, 90), p99Ms: percentile(ok, 99) };
+  return {
+    sent,
+    failed,
+    late,
+    p50Ms: percentile(ok, 50),
+    p90Ms: percentile(ok, 90),
+    p99Ms: percentile(ok, 99),
+  };
 }
