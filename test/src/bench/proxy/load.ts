@@ -32,7 +32,7 @@ export function wrk(port: number, host: string, seconds: number, connections: nu
       ],
       { timeout: (seconds + 30) * 1000 },
       (err, stdout) => {
-        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (err) return reject(err instanceof Error ? err : new Error('wrk failed'));
         const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
         const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
         const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
