@@ -40,3 +40,13 @@ export { criticalPathSchema } from '../tracing/critical-path.js';
 export type { CriticalPath } from '../tracing/critical-path.js';
 export { latencyAttributionSchema } from '../tracing/attribution.js';
 export type { LatencyAttribution } from '../tracing/attribution.js';
+// the Jaeger v1 JSON model (zod only), so browser clients of /api/traces validate with the service's schemas
+export { jaegerEnvelopeSchema, jaegerKeyValueSchema, jaegerTraceSchema } from '../jaeger/model.js';
+export type {
+  JaegerKeyValue,
+  JaegerLog,
+  JaegerProcess,
+  JaegerReference,
+  JaegerSpan,
+  JaegerTrace,
+} from '../jaeger/model.js';
