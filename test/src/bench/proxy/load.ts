@@ -46,6 +46,8 @@ export function wrk(port: number, host: string, seconds: number, connections: nu
 }
 
 export interface RateResult {
+  /** latency of every answered request, ms */
+  latencies: Float64Array;
   sent: number;
   failed: number;
   /** sends that left more than 2 ms after their scheduled time (the generator could not keep up) */
@@ -55,7 +57,7 @@ export interface RateResult {
   p99Ms: number;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -111,11 +113,34 @@ export async function fixedRate(
   agent.destroy();
   const ok = lat.filter((x) => !Number.isNaN(x)).sort();
   return {
+    latencies: ok,
     sent,
     failed,
     late,
     p50Ms: percentile(ok, 50),
     p90Ms: percentile(ok, 90),
     p99Ms: percentile(ok, 99),
+  };
+}
+
+/** Merges interleaved rounds of the same target into one result. */
+export function mergeRates(rounds: readonly RateResult[]): RateResult {
+  const size = rounds.reduce((s, r) => s + r.latencies.length, 0);
+  const all = new Float64Array(size);
+  let o = 0;
+  for (const r of rounds) {
+    all.set(r.latencies, o);
+    o += r.latencies.length;
+  }
+  all.sort();
+  const sum = (k: 'sent' | 'failed' | 'late') => rounds.reduce((s, r) => s + r[k], 0);
+  return {
+    latencies: all,
+    sent: sum('sent'),
+    failed: sum('failed'),
+    late: sum('late'),
+    p50Ms: percentile(all, 50),
+    p90Ms: percentile(all, 90),
+    p99Ms: percentile(all, 99),
   };
 }
