@@ -64,6 +64,12 @@ export { StorageSink } from './ingest/storage-sink.js';
 export { edgeRowsFromHistograms } from './rollups/edges.js';
 export type { EdgeInputRow } from './rollups/edges.js';
 
+// ingest pipeline and span pairing as units (the all-in-one, and tests that seed storage through them)
+export { startIngestPipeline } from './ingest/pipeline.js';
+export type { IngestPipeline, PipelineOptions } from './ingest/pipeline.js';
+export { SpanPairingJob } from './rollups/span-pairing.js';
+export type { PairingOptions } from './rollups/span-pairing.js';
+
 // configuration of the collector role
 export { collectorConfigSchema } from './config.js';
 export type { CollectorConfig } from './config.js';

@@ -198,7 +198,8 @@ describe('meshTraffic', () => {
       ['spans', 'web', 'orders', 2],
     ]);
     const reviews = rows.find((r) => r.dest.service === 'reviews');
-    expect(reviews).toMatchObject({ mtlsRequests: 40, destVersions: ['v1', 'v2'] });
+    expect(reviews).toMatchObject({ mtlsRequests: 40, destVersions: ['v1', 'v2'], destReported: true });
+    expect(rows.find((r) => r.dest.service === 'ratings-api')?.destReported).toBe(false);
     expect(reviews?.protocols).toEqual([
       { protocol: 'http', requests: 40, http4xx: 0, http5xx: 2, grpcErrors: 0, noResponse: 0 },
     ]);

@@ -70,6 +70,8 @@ export interface MeshTrafficRow extends Latency {
   dest: TrafficEndpoint;
   /** '' unless byProtocol */
   protocol: string;
+  /** some of these requests were reported by the destination's own agent (it is in the mesh) */
+  destReported: boolean;
   requests: number;
   mtlsRequests: number;
   durationSumMs: number;
@@ -119,6 +121,7 @@ interface RawTrafficRow {
   DestVer: string;
   DestWl: string;
   protocol: string;
+  destReported: number | string;
   requests: number | string;
   mtlsRequests: number | string;
   durationSumMs: number;
@@ -158,6 +161,7 @@ export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Pr
   const rows = await ctx.rows<RawTrafficRow>(
     `SELECT ${timeBucket(query, timeCol, p)} AS timeSec,
        if(Reporter = 'spans', 'spans', 'mesh') AS via, ConnectionType AS connectionType, ${dims.join(', ')},
+       max(Reporter = 'destination') AS destReported,
        sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(DurationSumMs) AS durationSumMs,
        sumMap([Protocol], [Requests], [Http4xx], [Http5xx], [GrpcErrors], [NoResponse]) AS byProtocol,
        groupUniqArrayIf(${PRINCIPALS_MAX})(SourcePrincipal, SourcePrincipal NOT IN ${NO_VALUE}) AS sourcePrincipals,
@@ -185,6 +189,7 @@ function toTrafficRow(r: RawTrafficRow): MeshTrafficRow {
     source: { service: r.SourceSvc, namespace: r.SourceNs, version: r.SourceVer, workload: r.SourceWl },
     dest: { service: r.DestSvc, namespace: r.DestNs, version: r.DestVer, workload: r.DestWl },
     protocol: r.protocol,
+    destReported: Number(r.destReported) === 1,
     requests: total,
     mtlsRequests: Number(r.mtlsRequests),
     durationSumMs: Number(r.durationSumMs),
@@ -205,7 +210,7 @@ function toTrafficRow(r: RawTrafficRow): MeshTrafficRow {
 
 export interface TrafficEndpointSeen extends TrafficEndpoint {
   via: 'mesh' | 'spans';
-  /** the connection type of an edge it ended ('' direct) */
+  /** how an edge reached it: '' directly (or as a caller), 'virtual_node' | 'database' for peers named by spans */
   connectionType: string;
 }
 
@@ -236,7 +241,8 @@ export async function trafficEndpoints(
     `SELECT SourceSvc AS Svc, SourceNs AS Ns, SourceVer AS Ver, SourceWl AS Wl, via, connectionType
        FROM (${side('Source', "''")})
      UNION DISTINCT
-     SELECT DestSvc, DestNs, DestVer, DestWl, via, connectionType FROM (${side('Dest', 'ConnectionType')})
+     SELECT DestSvc, DestNs, DestVer, DestWl, via, connectionType
+       FROM (${side('Dest', "if(Reporter = 'spans' AND SourceService = 'user', '', ConnectionType)")})
      LIMIT 10000`,
     p,
   );
