@@ -1,4 +1,4 @@
-// Pure cores of the query service (no I/O): critical path and latency attribution, the Jaeger v1 model and
+// The query service (buildApp / startQueryService) and its pure cores: critical path and latency attribution, the Jaeger v1 model and
 // api_v3 OTLP JSON, request parameter parsing, Kiali-style health.
 
 // tracing
@@ -149,3 +149,14 @@ export type {
   ProtocolTraffic,
   RollupCounts,
 } from './health/health.js';
+
+// the service: build (tests, embedding) or start (the CLI), its configuration and metrics
+export { buildApp } from './app.js';
+export type { QueryAppDeps } from './app.js';
+export { DEFAULT_UI_DIR, startQueryService } from './server.js';
+export type { QueryServiceHandle, QueryServiceOptions } from './server.js';
+export { queryConfigSchema, queryServiceLimitsSchema, queryTokensSchema } from './config.js';
+export type { QueryConfig, QueryConfigInput, QueryServiceLimits, QueryTokens } from './config.js';
+export { createQueryMetrics } from './http/metrics.js';
+export type { QueryMetrics } from './http/metrics.js';
+export { parseTraceIdParam } from './params/trace-id.js';

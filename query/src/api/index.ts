@@ -4,6 +4,7 @@
  */
 export {
   apiErrorSchema,
+  edgeSeriesResponseSchema,
   graphEdgeSchema,
   graphNodeSchema,
   graphTypeSchema,
@@ -20,6 +21,7 @@ export {
 export type {
   ApiError,
   ApiWindow,
+  EdgeSeriesResponse,
   GraphEdge,
   GraphNode,
   GraphType,
@@ -40,6 +42,22 @@ export { criticalPathSchema } from '../tracing/critical-path.js';
 export type { CriticalPath } from '../tracing/critical-path.js';
 export { latencyAttributionSchema } from '../tracing/attribution.js';
 export type { LatencyAttribution } from '../tracing/attribution.js';
+export { latencyAttributionResponseSchema } from './attribution.js';
+export type { LatencyAttributionResponse } from './attribution.js';
+// request parameters of the mesh routes
+export {
+  attributionQuerySchema,
+  edgeSeriesQuerySchema,
+  seriesQuerySchema,
+  serviceParamsSchema,
+  serviceQuerySchema,
+  servicesQuerySchema,
+  topologyQuerySchema,
+  traceParamsSchema,
+  traceSearchQuerySchema,
+  windowQuerySchema,
+} from './requests.js';
+export type { WindowQuery } from './requests.js';
 // the Jaeger v1 JSON model (zod only), so browser clients of /api/traces validate with the service's schemas
 export { jaegerEnvelopeSchema, jaegerKeyValueSchema, jaegerTraceSchema } from '../jaeger/model.js';
 export type {

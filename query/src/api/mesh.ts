@@ -26,7 +26,7 @@ export type LatencyMs = z.infer<typeof latencySchema>;
 export const signalsSchema = z.object({
   requests: z.number().nonnegative(),
   requestsPerSec: z.number().nonnegative(),
-  /** 5xx (and gRPC non-OK) share of requests */
+  /** 5xx (and gRPC non-OK, and no-response) share of requests */
   errorRate: z.number().min(0).max(1),
   /** 4xx share of requests */
   clientErrorRate: z.number().min(0).max(1),
@@ -92,6 +92,8 @@ export const graphNodeSchema = z.object({
   health: healthStatusSchema,
   /** no traffic in the window (shown only with idle nodes on) */
   idle: z.boolean(),
+  /** the workload, in the workload graph (added after the first contract; absent elsewhere) */
+  workload: z.string().optional(),
 });
 export type GraphNode = z.infer<typeof graphNodeSchema>;
 
@@ -163,6 +165,13 @@ export const traceSummarySchema = z.object({
 export type TraceSummary = z.infer<typeof traceSummarySchema>;
 export const traceSummariesResponseSchema = z.object({ traces: z.array(traceSummarySchema) });
 export type TraceSummariesResponse = z.infer<typeof traceSummariesResponseSchema>;
+
+/** Traffic on one edge over time (`/api/mesh/edges/series`); `inflight` is always null on an edge. */
+export const edgeSeriesResponseSchema = seriesResponseSchema.extend({
+  source: z.string(),
+  target: z.string(),
+});
+export type EdgeSeriesResponse = z.infer<typeof edgeSeriesResponseSchema>;
 
 /** Error body of every /api/mesh route (and of the API in general outside the Jaeger envelope). */
 export const apiErrorSchema = z.object({
