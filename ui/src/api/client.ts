@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import { apiErrorSchema } from '@meshscope/query/api';
+import { ApiFailure, unreachable } from './errors';
+
+/** Query-string values; undefined and empty strings are left out. */
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+export function buildUrl(path: string, params: QueryParams = {}): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+/** Gateways answer these when the service behind them is down; treat them as "unreachable". */
+const GATEWAY_DOWN = new Set([502, 503, 504]);
+
+/** The message of an error body, in the mesh API's shape or Jaeger's envelope. */
+function errorFromBody(status: number, body: unknown): ApiFailure | null {
+  const mesh = apiErrorSchema.safeParse(body);
+  if (mesh.success) {
+    return new ApiFailure('http', mesh.data.error.message, status, mesh.data.error.parameter);
+  }
+  if (typeof body === 'object' && body !== null && 'errors' in body && Array.isArray(body.errors)) {
+    const first: unknown = body.errors[0];
+    if (typeof first === 'object' && first !== null && 'msg' in first && typeof first.msg === 'string') {
+      return new ApiFailure('http', first.msg, status);
+    }
+  }
+  return null;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return (await response.json()) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET a JSON resource and validate it; every failure becomes an ApiFailure. */
+export async function getJson<S extends z.ZodType>(
+  url: string,
+  schema: S,
+  signal?: AbortSignal,
+): Promise<z.infer<S>> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw unreachable(url);
+  }
+  const body = await readJson(response);
+  if (!response.ok) {
+    const failure = errorFromBody(response.status, body);
+    if (failure) throw failure;
+    if (GATEWAY_DOWN.has(response.status)) throw unreachable(url);
+    throw new ApiFailure(
+      'http',
+      `The query service answered ${response.status} ${response.statusText}`,
+      response.status,
+    );
+  }
+  if (body === undefined) {
+    throw new ApiFailure(
+      'invalid-response',
+      `The answer to ${new URL(url, location.href).pathname} was not JSON`,
+    );
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
+    throw new ApiFailure(
+      'invalid-response',
+      `The query service sent an answer this UI does not understand (at ${where}: ${issue?.message ?? 'invalid'}). ` +
+        'Are the UI and the service the same version?',
+    );
+  }
+  return parsed.data;
+}

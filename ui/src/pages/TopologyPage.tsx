@@ -1,0 +1,48 @@
+import { useMemo } from 'react';
+import { graphTypeSchema } from '@meshscope/query/api';
+import { QueryView } from '../components/StateViews';
+import { parseEdgeLabelMode } from '../features/topology/edge-label';
+import { TopologyToolbar } from '../features/topology/TopologyToolbar';
+import { TopologyView } from '../features/topology/TopologyView';
+import { useTimeWindow } from '../hooks/useTimeWindow';
+import { useTopologyQuery } from '../hooks/useTopologyQuery';
+import { parseFilter } from '../lib/expression-filter';
+import { useSearchParams } from '../routing/router';
+
+export function TopologyPage() {
+  const time = useTimeWindow();
+  const [params] = useSearchParams();
+  const graphType = graphTypeSchema.catch('service').parse(params.get('graph') ?? 'service');
+  const idle = params.get('idle') === '1';
+  const labelMode = parseEdgeLabelMode(params.get('labels'));
+  const findText = params.get('find') ?? '';
+  const hideText = params.get('hide') ?? '';
+  const find = useMemo(() => parseFilter(findText), [findText]);
+  const hide = useMemo(() => parseFilter(hideText), [hideText]);
+  const query = useTopologyQuery(time.window, graphType, idle);
+
+  return (
+    <div className="page-full">
+      <TopologyToolbar
+        time={time}
+        graphType={graphType}
+        labelMode={labelMode}
+        idle={idle}
+        find={find}
+        hide={hide}
+      />
+      <QueryView query={query} loadingLabel="Loading topology…">
+        {(graph) => (
+          <TopologyView
+            graph={graph}
+            labelMode={labelMode}
+            showIdle={idle}
+            find={find?.ok ? find.predicate : null}
+            hide={hide?.ok ? hide.predicate : null}
+            window={time.window}
+          />
+        )}
+      </QueryView>
+    </div>
+  );
+}
