@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixedRate, mergeRates, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
+import { waitForQuiet } from './proxy/quiet.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -140,8 +141,12 @@ async function main(): Promise<void> {
     `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s; agent flags: ${AGENT_FLAGS.join(' ') || '(none)'}\n\n`,
   );
   const peak = new Map<string, WrkResult>();
+  const background = new Map<string, number>();
+  const noteBackground = (name: string, share: number) =>
+    background.set(name, Math.max(background.get(name) ?? 0, share));
   for (const t of targets) {
     await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
+    noteBackground(t.name, await waitForQuiet());
     peak.set(t.name, await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS));
   }
   // Latency at a fixed rate, in interleaved 2 s rounds: other load on a shared machine then weighs on every
@@ -149,7 +154,10 @@ async function main(): Promise<void> {
   for (const t of targets) await fixedRate(t.port, t.host, RATE, 1);
   const rounds = new Map<string, RateResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < Math.max(1, Math.round(RATE_SECONDS / 2)); round++) {
-    for (const t of targets) rounds.get(t.name)?.push(await fixedRate(t.port, t.host, RATE, 2));
+    for (const t of targets) {
+      noteBackground(t.name, await waitForQuiet());
+      rounds.get(t.name)?.push(await fixedRate(t.port, t.host, RATE, 2));
+    }
   }
   const rate = new Map<string, RateResult>(
     targets.map((t) => [t.name, mergeRates(rounds.get(t.name) ?? [])]),
@@ -170,12 +178,16 @@ async function main(): Promise<void> {
       f(r?.p99Ms ?? NaN).padStart(9),
       f((r?.p99Ms ?? NaN) - (direct?.p99Ms ?? NaN)).padStart(10),
       `${r?.failed ?? 'n/a'}/${r?.late ?? 'n/a'}`.padStart(9),
+      `${f(100 * (background.get(t.name) ?? NaN), 0)}%`.padStart(6),
     ].join(' ');
   });
   process.stdout.write(
-    `${'target'.padEnd(26)} ${'peak rps'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)} ${'@1k p50'.padStart(9)} ${'@1k p99'.padStart(9)} ${'+p99 ms'.padStart(10)} ${'fail/late'.padStart(9)}\n`,
+    `${'target'.padEnd(26)} ${'peak rps'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)} ${'@1k p50'.padStart(9)} ${'@1k p99'.padStart(9)} ${'+p99 ms'.padStart(10)} ${'fail/late'.padStart(9)} ${'busy'.padStart(6)}\n`,
   );
-  process.stdout.write(`${rows.join('\n')}\n\n`);
+  process.stdout.write(`${rows.join('\n')}\n`);
+  process.stdout.write(
+    '(busy = highest share of the 2 cores busy with other work just before a measurement of that target)\n\n',
+  );
   const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
   process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);
   process.stdout.write(`agent peak RSS, 100% sampled (outbound, inbound): ${rss(agentAll.pids)} MB\n`);
