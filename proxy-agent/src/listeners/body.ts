@@ -18,6 +18,17 @@ export class ReplayableBody {
 
   constructor(private readonly req: IncomingMessage) {
     req.on('data', (chunk: Buffer) => {
+      const t = this.target;
+      if (!t) {
+        // Nobody to deliver to yet (a fault delay): keep everything, but stop reading past the limit.
+        this.chunks.push(chunk);
+        this.size += chunk.length;
+        if (this.size > REPLAY_LIMIT_BYTES) {
+          this.overflow = true;
+          req.pause();
+        }
+        return;
+      }
       if (!this.overflow) {
         this.size += chunk.length;
         if (this.size > REPLAY_LIMIT_BYTES) {
@@ -25,8 +36,7 @@ export class ReplayableBody {
           this.chunks = [];
         } else this.chunks.push(chunk);
       }
-      const t = this.target;
-      if (t && !t.write(chunk)) {
+      if (!t.write(chunk)) {
         req.pause();
         t.once('drain', () => req.resume());
       }
@@ -47,6 +57,8 @@ export class ReplayableBody {
   sendTo(target: Writable): void {
     this.target = target;
     for (const c of this.chunks) target.write(c);
+    // Past the limit these chunks were held only for this first delivery: they cannot be replayed.
+    if (this.overflow) this.chunks = [];
     if (this.complete) target.end();
     else if (this.req.isPaused()) this.req.resume();
   }

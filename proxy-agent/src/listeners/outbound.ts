@@ -384,7 +384,6 @@ class OutboundExchange {
     return (
       this.tries < 1 + p.attempts &&
       !this.finished &&
-      !this.state.draining &&
       (this.body === undefined || this.body.replayable) &&
       (this.cluster as ClusterState).canRetry() &&
       isRetriable(p, outcome, this.method)

@@ -79,6 +79,11 @@ spec:
       mirror: { host: void }
       mirrorPercentage: { value: 100 }
       route: [{ destination: { host: app } }]
+    - name: mirror-delayed
+      match: [{ uri: { prefix: /bigmirror } }]
+      mirror: { host: shadow }
+      fault: { delay: { fixedDelay: 20ms, percentage: { value: 100 } } }
+      route: [{ destination: { host: app } }]
     - name: rewrite
       match: [{ uri: { prefix: /old } }]
       rewrite: { uri: /new, authority: app.internal }
@@ -137,6 +142,15 @@ spec:
       Array.from({ length: 20 }, (_, i) => `order-${i}`).sort(),
     );
     expect(shadow.requests.at(-1)?.headers.host).toBe('app-shadow');
+  });
+
+  it('a body too large to replay reaches the app whole, delayed and mirrored or not (the mirror is skipped)', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024 + 17);
+    const shadowBefore = shadow.hits;
+    const r = await call('app', '/bigmirror', { method: 'POST', body: big });
+    expect(r.status).toBe(200);
+    expect(app.bodies.at(-1)?.length).toBe(big.length);
+    expect(shadow.hits).toBe(shadowBefore);
   });
 
   it('a mirror whose cluster cannot be reached changes nothing either', async () => {
