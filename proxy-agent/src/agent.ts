@@ -189,6 +189,13 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       metrics: () =>
         renderPrometheus(telemetry.metrics.series(), {
           exporter: telemetry.exporter?.stats,
+          counters: [
+            {
+              name: 'meshscope_agent_mirrors_skipped_total',
+              help: 'Mirror copies not sent because too many were in flight.',
+              value: state.mirrorsSkipped,
+            },
+          ],
           gauges: [
             {
               name: 'meshscope_agent_requests_inflight',

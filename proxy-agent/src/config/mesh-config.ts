@@ -6,7 +6,7 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { compileMeshConfig } from './compile.js';
-import { type ConfigIssue, formatPath, zodIssues } from './issues.js';
+import { type ConfigIssue, zodIssues } from './issues.js';
 import type { MeshConfig } from './model.js';
 import { type MeshResource, metadataSchema, SPECS, type ResourceKind } from './resources.js';
 
@@ -74,5 +74,3 @@ export function parseMeshConfig(text: string, defaultNamespace = 'default'): Mes
   if (issues.length > 0) return { ok: false, issues };
   return compileMeshConfig(resources);
 }
-
-export { formatPath };

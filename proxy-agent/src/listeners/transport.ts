@@ -5,7 +5,6 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { ConnectionSecurityPolicy } from '@meshscope/collector/conventions';
 
 export interface ServerTransport {
@@ -37,7 +36,3 @@ export const plaintextUpstream: UpstreamTransport = {
     return net.connect({ host, port, noDelay: true });
   },
 };
-
-export function isDuplexSocket(s: Duplex): s is net.Socket {
-  return s instanceof net.Socket;
-}

@@ -111,10 +111,6 @@ export class OutlierDetector {
     return this.ejectedCount;
   }
 
-  get size(): number {
-    return this.hosts.size;
-  }
-
   /**
    * Istio's minHealthPercent (Envoy's panic threshold): below it, outlier detection stands aside and all
    * hosts take traffic. At 0 (the default) it never does, so a fully ejected cluster answers 503.

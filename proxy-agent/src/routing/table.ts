@@ -5,7 +5,6 @@
  */
 import { expandHost } from '../config/compile.js';
 import type {
-  DestinationRuleModel,
   MeshConfig,
   RateLimitModel,
   ServiceModel,
@@ -85,16 +84,8 @@ export class RouteTable {
     return this.aliases.get(host) ?? this.aliases.get(expandHost(host, this.ownNamespace));
   }
 
-  service(host: string): ServiceModel | undefined {
-    return this.services.get(host);
-  }
-
   virtualService(host: string): VirtualServiceModel | undefined {
     return this.config.virtualServices.get(host);
-  }
-
-  destinationRule(host: string): DestinationRuleModel | undefined {
-    return this.config.destinationRules.get(host);
   }
 
   rateLimitForHost(host: string): RateLimitModel | undefined {

@@ -110,10 +110,6 @@ export class OtlpExporter {
     }
   }
 
-  get queuedSpans(): number {
-    return this.len;
-  }
-
   addMetrics(rm: ResourceMetrics): void {
     const body = ProtobufMetricsSerializer.serializeRequest(rm);
     if (!body) return;

@@ -20,6 +20,7 @@ function labels(attrs: Attributes, extra = ''): string {
 
 export interface PrometheusExtras {
   exporter: ExporterStats | undefined;
+  counters: Array<{ name: string; help: string; value: number }>;
   gauges: Array<{ name: string; help: string; samples: Array<{ attributes: Attributes; value: number }> }>;
 }
 
@@ -52,6 +53,8 @@ export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExt
     out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
     for (const s of g.samples) out.push(`${g.name}${labels(s.attributes)} ${s.value}`);
   }
+  for (const c of extras.counters)
+    out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);
   const e = extras.exporter;
   if (e) {
     const counter = (name: string, help: string, v: number) =>

@@ -95,10 +95,6 @@ export class Telemetry {
     return parseInt(traceId.slice(24), 16) <= this.ratioBound;
   }
 
-  get tracing(): boolean {
-    return this.exporter !== undefined;
-  }
-
   emit(span: AgentSpan): void {
     this.exporter?.addSpan(span);
   }
