@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['{collector,query,proxy-agent,cli,test}/test/**/*.test.ts'],
+    include: ['{collector,query,proxy-agent,cli,test,ui}/test/**/*.test.ts'],
     // libchdb binds one data directory per process: every test file runs in its own process.
     pool: 'forks',
     testTimeout: 30_000,

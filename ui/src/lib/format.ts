@@ -28,7 +28,7 @@ export function formatDurationUs(us: number): string {
 }
 
 export function formatClock(unixMs: number): string {
-  return new Date(unixMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(unixMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 export function formatDateTime(unixMs: number): string {
