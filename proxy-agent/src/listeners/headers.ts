@@ -147,3 +147,12 @@ export function relayBody(upRes: IncomingMessage, res: ServerResponse): void {
     else res.end();
   });
 }
+
+// Semantic conventions: these query values are credentials and are redacted in url.full / url.query.
+const SENSITIVE_QUERY = /([?&](?:AWSAccessKeyId|Signature|sig|X-Goog-Signature)=)[^&#]*/gi;
+
+/** `url.full` for a span, with the credentials the semantic conventions name redacted. */
+export function spanUrl(authority: string, pathAndQuery: string): string {
+  const url = `http://${authority}${pathAndQuery}`;
+  return pathAndQuery.includes('?') ? url.replace(SENSITIVE_QUERY, '$1REDACTED') : url;
+}

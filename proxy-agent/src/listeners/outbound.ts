@@ -35,6 +35,7 @@ import {
   localReply,
   relayBody,
   spanMethod,
+  spanUrl,
 } from './headers.js';
 
 const CONNECT_ERRORS = new Set([
@@ -595,7 +596,7 @@ class OutboundExchange {
     attrs['http.request.method'] = this.method;
     attrs['server.address'] = this.def?.host ?? this.host;
     attrs['server.port'] = this.def?.port ?? this.port;
-    attrs['url.full'] = `http://${this.authority}${this.pathAndQuery}`;
+    attrs['url.full'] = spanUrl(this.authority, this.pathAndQuery);
     attrs['guid:x-request-id'] = this.requestId;
     if (status > 0) attrs['http.response.status_code'] = status;
     if (this.tries > 1) attrs['http.request.resend_count'] = this.tries - 1;

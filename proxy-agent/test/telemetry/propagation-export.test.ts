@@ -158,6 +158,16 @@ spec:
     }
   });
 
+  it('redacts credential query parameters in url.full', async () => {
+    const trace = 'd3ce929d0e0e47364bf92f3577b34da6';
+    await call({ traceparent: `00-${trace}-${PARENT}-01` }, '/?a=1&sig=secret&X-Goog-Signature=s2');
+    await sink.until(() => sink.spans.some((s) => s.traceId === trace && s.kind === 3));
+    const client = sink.spans.find((s) => s.traceId === trace && s.kind === 3);
+    expect(client?.attributes['url.full']).toBe(
+      'http://reviews:80/?a=1&sig=REDACTED&X-Goog-Signature=REDACTED',
+    );
+  });
+
   it('keeps an incoming x-request-id end to end', async () => {
     await call({ 'x-request-id': 'req-123' });
     expect(lastAppHeaders()['x-request-id']).toBe('req-123');
