@@ -1,11 +1,19 @@
 import { Link, usePathname, useSearchParams } from './routing/router';
 import { links } from './routing/links';
-import { ServicesPage } from './pages/ServicesPage';
-import { ServiceDetailPage } from './pages/ServiceDetailPage';
-import { TopologyPage } from './pages/TopologyPage';
-import { TraceSearchPage } from './pages/TraceSearchPage';
-import { TracePage } from './pages/TracePage';
+import { lazy, Suspense } from 'react';
+import { Loading } from './components/StateViews';
 import { NotFoundPage } from './pages/NotFoundPage';
+
+// One chunk per page: the trace view never loads the charting library, the topology never loads the waterfall.
+const ServicesPage = lazy(() => import('./pages/ServicesPage').then((m) => ({ default: m.ServicesPage })));
+const ServiceDetailPage = lazy(() =>
+  import('./pages/ServiceDetailPage').then((m) => ({ default: m.ServiceDetailPage })),
+);
+const TopologyPage = lazy(() => import('./pages/TopologyPage').then((m) => ({ default: m.TopologyPage })));
+const TraceSearchPage = lazy(() =>
+  import('./pages/TraceSearchPage').then((m) => ({ default: m.TraceSearchPage })),
+);
+const TracePage = lazy(() => import('./pages/TracePage').then((m) => ({ default: m.TracePage })));
 
 function route(pathname: string) {
   if (pathname === '/' || pathname === '/topology') return <TopologyPage />;
@@ -47,7 +55,9 @@ export function App() {
           ))}
         </nav>
       </header>
-      <main className="app-main">{route(pathname)}</main>
+      <main className="app-main">
+        <Suspense fallback={<Loading />}>{route(pathname)}</Suspense>
+      </main>
     </div>
   );
 }

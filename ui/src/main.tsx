@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiFailure } from './api/errors';
 import { App } from './App';
+import { prefetchForLocation } from './routing/prefetch';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -17,6 +18,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+prefetchForLocation(queryClient, window.location.pathname, window.location.search);
 
 const root = document.getElementById('root');
 if (root) {

@@ -1,11 +1,15 @@
 import { ApiFailure } from '../api/errors';
 import { ErrorState, Loading } from '../components/StateViews';
 import { TraceView } from '../features/trace-view/TraceView';
+import { useCriticalPathQuery } from '../hooks/useCriticalPathQuery';
 import { useTraceQuery } from '../hooks/useTraceQuery';
-import { Link } from '../routing/router';
+import { Link, useSearchParams } from '../routing/router';
 
 export function TracePage({ traceID }: { traceID: string }) {
   const query = useTraceQuery(traceID);
+  const [params] = useSearchParams();
+  // Ask for the critical path alongside the trace rather than after it: the two answers arrive together.
+  useCriticalPathQuery(traceID, params.get('cp') !== 'off');
   if (query.data) return <TraceView key={traceID} trace={query.data} />;
   if (query.error instanceof ApiFailure && (query.error.notFound || query.error.status === 400)) {
     return (

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useJaegerOperationsQuery } from '../../hooks/useJaegerOperationsQuery';
 import { useJaegerServicesQuery } from '../../hooks/useJaegerServicesQuery';
 import { LOOKBACK_CHOICES, timeRangeParams } from '../../lib/time-range';
@@ -7,7 +7,7 @@ import { navigate, useSearchParams } from '../../routing/router';
 import { links } from '../../routing/links';
 import { FIELD_KEYS, fieldsFromUrl, validateFields, type SearchFields } from './search-params';
 
-function Field({ label, error, children }: { label: string; error?: string; children: React.ReactNode }) {
+function Field({ label, error, children }: { label: string; error?: string; children: ReactNode }) {
   return (
     <div className="form-field">
       <label>
