@@ -112,6 +112,55 @@ describe('topology', () => {
   });
 });
 
+describe('topology, versioned', () => {
+  it('shows one node per version, boxed by service', async () => {
+    await page.goto(`${service.url}/topology?graph=versioned&range=30m`);
+    expect(await attribute(page.getByRole('button', { name: /^Service reviews v1, / }), 'data-health')).toBe(
+      'Degraded',
+    );
+    expect(await attribute(page.getByRole('button', { name: /^Service reviews v2, / }), 'data-health')).toBe(
+      'Failure',
+    );
+    await page.getByLabel('Service group reviews').waitFor();
+    await shot('topology-versioned');
+  });
+});
+
+describe('services', () => {
+  it('lists the services with their health, sortable by error rate', async () => {
+    await page.goto(`${service.url}/services?range=30m`);
+    const table = page.getByRole('table', { name: 'Services' });
+    const ratings = table
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: 'ratings', exact: true }) });
+    expect(await attribute(ratings.locator('[data-health]'), 'data-health')).toBe('Failure');
+    await table.getByRole('button', { name: 'Sort by Error %' }).click();
+    await page.waitForURL(/sort=errors/);
+    // 15 % errors: first when sorted by error rate, worst first
+    expect(await table.locator('tbody tr').first().getByRole('link').first().textContent()).toBe('ratings');
+    await table.getByRole('img', { name: 'ratings request rate trend' }).waitFor();
+    await shot('services');
+  });
+
+  it('shows a service with its golden signals and its callers and callees', async () => {
+    await page.goto(`${service.url}/services/reviews?range=30m`);
+    const line = page
+      .getByRole('figure', { name: 'Request rate' })
+      .locator('path.recharts-line-curve')
+      .first();
+    await line.waitFor({ state: 'attached' });
+    await page
+      .getByRole('region', { name: 'Inbound (callers)' })
+      .getByRole('link', { name: 'productpage' })
+      .waitFor();
+    await page
+      .getByRole('region', { name: 'Outbound (callees)' })
+      .getByRole('link', { name: 'ratings' })
+      .waitFor();
+    await shot('service-detail');
+  });
+});
+
 describe('traces', () => {
   it('finds the seeded trace by service in the search', async () => {
     await page.goto(`${service.url}/traces`);
