@@ -5,7 +5,7 @@
  * node gets its detail panel), the API's share of that, and the JS heap after a forced GC. Also the time
  * from a scroll to the middle of the 10,000 rows until rows are painted there.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildUi, launchChromium, startSeededService } from '../browser/index.js';
 import { BIG_TRACE_ID, seedBench } from './ui-data.js';
@@ -13,6 +13,7 @@ import { BIG_TRACE_ID, seedBench } from './ui-data.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TRACE_SPANS = 10_000;
 const MESH_SERVICES = 300;
+const SHOTS = 'bench-results';
 
 interface Sample {
   firstRenderMs: number;
@@ -54,7 +55,7 @@ async function heapMb(context: BrowserContext, page: Page): Promise<number> {
   return usedSize / 2 ** 20;
 }
 
-async function traceRun(context: BrowserContext, base: string): Promise<Sample> {
+async function traceRun(context: BrowserContext, base: string, shot?: string): Promise<Sample> {
   const page = await context.newPage();
   try {
     await page.goto(`${base}/traces/${BIG_TRACE_ID}`, { waitUntil: 'commit' });
@@ -64,6 +65,7 @@ async function traceRun(context: BrowserContext, base: string): Promise<Sample> 
     await page.getByRole('grid', { name: 'Spans' }).getByRole('row').nth(5).click();
     await page.getByRole('complementary', { name: 'Span detail' }).waitFor();
     const interactiveMs = await now(page);
+    if (shot) await page.screenshot({ path: shot });
     const extraMs = Number(await page.evaluate(SCROLL_TO_MIDDLE));
     const rows = await page.getByRole('grid', { name: 'Spans' }).getAttribute('aria-rowcount');
     if (rows !== String(TRACE_SPANS)) throw new Error(`expected ${TRACE_SPANS} rows, the grid says ${rows}`);
@@ -80,7 +82,7 @@ async function traceRun(context: BrowserContext, base: string): Promise<Sample> 
   }
 }
 
-async function topologyRun(context: BrowserContext, base: string): Promise<Sample> {
+async function topologyRun(context: BrowserContext, base: string, shot?: string): Promise<Sample> {
   const page = await context.newPage();
   try {
     await page.goto(`${base}/topology?range=15m`, { waitUntil: 'commit' });
@@ -91,6 +93,7 @@ async function topologyRun(context: BrowserContext, base: string): Promise<Sampl
     await page.getByRole('button', { name: /^Service mesh-150, / }).click();
     await page.getByRole('complementary', { name: 'Details of mesh-150' }).waitFor();
     const interactiveMs = await now(page);
+    if (shot) await page.screenshot({ path: shot });
     return {
       firstRenderMs,
       interactiveMs,
@@ -129,9 +132,11 @@ async function main(): Promise<void> {
   );
   const browser = await launchChromium({ width: 1400, height: 900 });
   try {
-    // one warm-up of each, so the figures are of a browser with the assets cached, as a returning user has
-    await traceRun(browser.context, service.url);
-    await topologyRun(browser.context, service.url);
+    // one warm-up of each (screenshots for a person to look at), so the figures are of a browser with the
+    // assets cached, as a returning user has
+    await mkdir(SHOTS, { recursive: true });
+    await traceRun(browser.context, service.url, `${SHOTS}/ui-trace-10k.png`);
+    await topologyRun(browser.context, service.url, `${SHOTS}/ui-topology-300.png`);
     const trace: Sample[] = [];
     const topology: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {

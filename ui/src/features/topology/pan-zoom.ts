@@ -40,6 +40,8 @@ export function usePanZoom(
   content: { width: number; height: number; key: string },
 ) {
   const transform = useRef<ViewTransform>({ x: 0, y: 0, k: 1 });
+  /** set once the person pans or zooms: from then on a resize (a side panel opening) keeps their view */
+  const moved = useRef(false);
 
   const apply = useCallback(
     (next: ViewTransform) => {
@@ -52,10 +54,21 @@ export function usePanZoom(
   const fit = useCallback(() => {
     const box = svgRef.current?.getBoundingClientRect();
     if (box) apply(fitTransform(content.width, content.height, box.width, box.height));
+    moved.current = false;
   }, [apply, svgRef, content.width, content.height]);
 
-  // Re-fit when the structure changes (not when only numbers refresh).
+  // Re-fit when the structure changes (not when only numbers refresh), and when the viewport changes size
+  // while the person has not moved the view themselves.
   useEffect(fit, [content.key, fit]);
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return undefined;
+    const observer = new ResizeObserver(() => {
+      if (!moved.current) fit();
+    });
+    observer.observe(svg);
+    return () => observer.disconnect();
+  }, [fit, svgRef]);
 
   useEffect(() => {
     const svg = svgRef.current;
@@ -63,6 +76,7 @@ export function usePanZoom(
     let drag: { x: number; y: number; start: ViewTransform; moved: boolean } | null = null;
     const onWheel = (e: WheelEvent): void => {
       e.preventDefault();
+      moved.current = true;
       const box = svg.getBoundingClientRect();
       apply(
         zoomAt(transform.current, Math.exp(-e.deltaY * 0.0015), e.clientX - box.left, e.clientY - box.top),
@@ -79,6 +93,7 @@ export function usePanZoom(
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
       if (!drag.moved) svg.setPointerCapture(e.pointerId);
       drag.moved = true;
+      moved.current = true;
       svg.classList.add('panning');
       apply({ ...drag.start, x: drag.start.x + dx, y: drag.start.y + dy });
     };
@@ -106,6 +121,7 @@ export function usePanZoom(
   const zoomBy = useCallback(
     (factor: number) => {
       const box = svgRef.current?.getBoundingClientRect();
+      moved.current = true;
       if (box) apply(zoomAt(transform.current, factor, box.width / 2, box.height / 2));
     },
     [apply, svgRef],
