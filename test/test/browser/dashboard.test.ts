@@ -101,6 +101,17 @@ describe('topology', () => {
     }
     expect(new URL(page.url()).searchParams.get('edge')).not.toBeNull();
     await shot('topology-edge-panel');
+
+    // "traces through here": a search pre-filled with the caller and the callee, which finds the trace
+    await panel.getByRole('link', { name: 'Traces through here' }).click();
+    await page
+      .getByRole('list', { name: 'Search results' })
+      .locator(`a[href="/traces/${TRACE_ID}"]`)
+      .waitFor();
+    expect(await page.getByRole('combobox', { name: 'Service' }).inputValue()).toBe('productpage');
+    expect(await page.getByRole('textbox', { name: 'Tags' }).inputValue()).toBe(
+      'destination_service_name=reviews',
+    );
   });
 
   it('finds nodes by expression and dims the rest', async () => {

@@ -9,6 +9,7 @@ import { links } from '../../routing/links';
 import { Link } from '../../routing/router';
 import { nodeLabel } from './graph-model';
 import { SignalStats } from './SignalStats';
+import { edgeTraceSearch, nodeTraceSearch } from './trace-links';
 
 function PanelHeader({ title, onClose }: { title: string; onClose: () => void }) {
   return (
@@ -59,14 +60,7 @@ export function NodePanel({
           />
           <div style={{ display: 'flex', gap: 12 }}>
             <Link href={links.service(node.service, params)}>Service details</Link>
-            <Link
-              href={links.traceSearch(params, {
-                service: node.service,
-                tags: node.version ? `service.version=${node.version}` : undefined,
-              })}
-            >
-              Traces through here
-            </Link>
+            <Link href={links.traceSearch(params, nodeTraceSearch(node))}>Traces through here</Link>
           </div>
         </>
       ) : (
@@ -118,7 +112,7 @@ export function EdgePanel({
         showSaturation={false}
         height={130}
       />
-      <Link href={links.traceSearch(params, { service: targetName })}>Traces through here</Link>
+      <Link href={links.traceSearch(params, edgeTraceSearch(edge, source, target))}>Traces through here</Link>
     </aside>
   );
 }
