@@ -212,6 +212,18 @@ describe('traces', () => {
     expect(await status.textContent()).toContain('ERROR');
     await shot('trace-view');
 
+    // find in trace: the two spans that name ratings, counted and highlighted
+    await page.getByRole('searchbox', { name: 'Find in trace' }).fill('ratings');
+    await page.getByText('1 of 2').waitFor();
+    expect(await page.locator('.row.match').count()).toBe(2);
+
+    // collapsing the root leaves one row; expanding brings every span back
+    await page.getByRole('button', { name: 'Collapse GET /', exact: true }).click();
+    await rows.nth(1).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
+    await page.getByRole('button', { name: 'Expand GET /', exact: true }).click();
+    await rows.nth(TRACE_SPANS - 1).waitFor();
+
     await page.getByRole('checkbox', { name: 'Critical path' }).uncheck();
     await page.locator('.cp').first().waitFor({ state: 'detached' });
     expect(await page.locator('[data-critical="true"]').count()).toBe(0);
