@@ -85,6 +85,9 @@ export class OtlpSink {
   readonly gauges: Array<{ name: string; attributes: Record<string, unknown>; value: number }> = [];
   requests = 0;
   gzipped = 0;
+  /** accepted request bodies, decompressed, for decoding with other decoders */
+  readonly rawTraces: Buffer[] = [];
+  readonly rawMetrics: Buffer[] = [];
   /** statuses to answer with, in order, before answering 200 */
   failWith: Array<{ status: number; retryAfter?: string }> = [];
   private waiters: Array<() => void> = [];
@@ -108,8 +111,13 @@ export class OtlpSink {
           this.gzipped++;
           body = gunzipSync(body);
         }
-        if (req.url === '/v1/traces') this.addTraces(body);
-        else if (req.url === '/v1/metrics') this.addMetrics(body);
+        if (req.url === '/v1/traces') {
+          this.rawTraces.push(body);
+          this.addTraces(body);
+        } else if (req.url === '/v1/metrics') {
+          this.rawMetrics.push(body);
+          this.addMetrics(body);
+        }
         res.writeHead(200, { 'content-type': 'application/x-protobuf' });
         res.end();
         for (const w of this.waiters.splice(0)) w();

@@ -204,12 +204,18 @@ async function main(): Promise<void> {
   const agentRps = peak.get('agent hop, telemetry on')?.rps ?? NaN;
   const added = (rate.get('agent hop, telemetry on')?.p99Ms ?? NaN) - (direct?.p99Ms ?? NaN);
   const maxRss = Math.max(...agent.pids.map((p) => peakRss.get(p) ?? Infinity));
-  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  // A figure taken while other work held the cores says nothing about the agent: say so instead of judging.
+  const QUIET = 0.15;
+  const verdict = (ok: boolean, ...names: string[]) => {
+    const busiest = Math.max(...names.map((n) => background.get(n) ?? 0));
+    if (busiest > QUIET) return `not judged: the machine was ${f(100 * busiest, 0)}% busy with other work`;
+    return ok ? 'met' : 'MISSED';
+  };
   process.stdout.write(
-    `target: agent throughput >= 0.5 x nginx: ${f(agentRps / nginxRps)} x -> ${verdict(agentRps >= 0.5 * nginxRps)}\n`,
+    `target: agent throughput >= 0.5 x nginx: ${f(agentRps / nginxRps)} x -> ${verdict(agentRps >= 0.5 * nginxRps, 'nginx (1 worker)', 'agent hop, telemetry on')}\n`,
   );
   process.stdout.write(
-    `target: added p99 <= 1 ms per hop at 1,000 req/s: ${f(added)} ms for one hop -> ${verdict(added <= 1)}\n`,
+    `target: added p99 <= 1 ms per hop at 1,000 req/s: ${f(added)} ms for one hop -> ${verdict(added <= 1, 'direct', 'agent hop, telemetry on')}\n`,
   );
   process.stdout.write(
     `target: agent RSS <= 80 MB under load: ${f(maxRss, 1)} MB -> ${verdict(maxRss <= 80)}\n`,

@@ -22,7 +22,7 @@ export async function busyShare(ms = 500): Promise<number> {
 }
 
 /** Waits until background load is under `limit` (at most `maxWaitMs`); returns the last share seen. */
-export async function waitForQuiet(limit = 0.15, maxWaitMs = 20_000): Promise<number> {
+export async function waitForQuiet(limit = 0.15, maxWaitMs = 5000): Promise<number> {
   const deadline = Date.now() + maxWaitMs;
   let share = await busyShare();
   while (share > limit && Date.now() < deadline) share = await busyShare();
