@@ -50,7 +50,10 @@ export function bigTraceRows(startMs: number, count: number, seed = 7): SpanRow[
   return rows;
 }
 
-/** 300 services in layers; each calls two services further right. About 1 in 10 edges degrade, 1 in 20 fail. */
+/**
+ * 300 services in layers; each calls two services further right and one at random further on (about 600
+ * edges). About 1 in 10 edges degrade, 1 in 20 fail.
+ */
 export function bigMeshRows(
   nowMs: number,
   services: number,
@@ -65,7 +68,9 @@ export function bigMeshRows(
   });
   const hops: { source: Workload; dest: Workload; perMinute: number; failed: number }[] = [];
   for (let i = 0; i < services; i++) {
-    for (const j of [2 * i + 1, 2 * i + 2]) {
+    // a tree of calls plus one cross-link to some later service, so layers are not independent subtrees
+    const crossLink = i + 1 + Math.floor(rand() * (services - i - 1));
+    for (const j of new Set([2 * i + 1, 2 * i + 2, crossLink])) {
       if (j >= services) continue;
       const perMinute = 20 + Math.floor(rand() * 500);
       const roll = rand();

@@ -10,6 +10,12 @@ export const NODE_RADIUS = 14;
 /** room for the circle plus its label underneath */
 const NODE_WIDTH = 40;
 const NODE_HEIGHT = 48;
+/**
+ * Network simplex (dagre's default ranking) gives the tightest edges but grows fast: measured on a
+ * 300-node, 600-edge mesh it took 1.7–2 s against 0.3–0.4 s for the tight-tree ranker, which produced the
+ * same number of layers. Small graphs keep the nicer ranking.
+ */
+const SIMPLEX_MAX_NODES = 100;
 
 export interface Point {
   x: number;
@@ -33,7 +39,15 @@ export interface GraphLayout {
 export function layoutGraph(view: Pick<TopologyView, 'nodes' | 'edges' | 'groups'>): GraphLayout {
   const compound = view.groups.length > 0;
   const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ compound, multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 110, edgesep: 8, marginx: 40, marginy: 40 });
+  g.setGraph({
+    rankdir: 'LR',
+    nodesep: 18,
+    ranksep: 110,
+    edgesep: 8,
+    marginx: 40,
+    marginy: 40,
+    ranker: view.nodes.length > SIMPLEX_MAX_NODES ? 'tight-tree' : 'network-simplex',
+  });
   g.setDefaultEdgeLabel(() => ({}));
   for (const group of view.groups) g.setNode(group.id, { width: 0, height: 0, paddingTop: 18 });
   for (const node of view.nodes) g.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });

@@ -13,6 +13,8 @@ export interface ViewTransform {
 
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 4;
+/** below this scale, 11 px labels are under 5 px on screen */
+const LABEL_MIN_SCALE = 0.45;
 const clampScale = (k: number): number => Math.min(MAX_SCALE, Math.max(MIN_SCALE, k));
 
 /** The transform that fits a `width`×`height` drawing into the viewport with a margin. */
@@ -47,8 +49,10 @@ export function usePanZoom(
     (next: ViewTransform) => {
       transform.current = next;
       layerRef.current?.setAttribute('transform', `translate(${next.x},${next.y}) scale(${next.k})`);
+      // Text too small to read is not drawn: it clutters a big graph and costs paint time on every move.
+      svgRef.current?.classList.toggle('zoomed-out', next.k < LABEL_MIN_SCALE);
     },
-    [layerRef],
+    [layerRef, svgRef],
   );
 
   const fit = useCallback(() => {
