@@ -105,6 +105,9 @@ export function EdgePanel({
         {edge.mtlsShare === null ? 'mTLS unknown' : `mTLS ${formatPercent(edge.mtlsShare)}`}
         {edge.destinationPrincipals.length > 0 ? ` · ${edge.destinationPrincipals.join(', ')}` : ''}
       </div>
+      {source?.version || target?.version ? (
+        <div className="muted">Charts show the edge between the services, all versions.</div>
+      ) : null}
       <GoldenSignalCharts
         points={series.data?.points}
         loading={series.isPending}
