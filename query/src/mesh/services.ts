@@ -1,8 +1,9 @@
 import type { MeshTrafficRow, RedPoint, SaturationPoint } from '@meshscope/collector';
 import type { ServiceSummary } from '../api/mesh.js';
-import { nodeHealth, type HealthPolicy, type ProtocolTraffic } from '../health/health.js';
+import { nodeHealth, type HealthPolicy } from '../health/health.js';
 import {
   addTraffic,
+  type TrafficSum,
   mergeRows,
   NO_SIGNALS,
   protocolTraffic,
@@ -130,8 +131,8 @@ export function buildServiceSummaries(inputs: ServicesInputs): ServiceSummary[] 
 }
 
 /** Outbound per-code traffic of each calling service (by namespace and name). */
-function outboundTraffic(edges: readonly MeshTrafficRow[]): Map<string, ProtocolTraffic> {
-  const out = new Map<string, ProtocolTraffic>();
+function outboundTraffic(edges: readonly MeshTrafficRow[]): Map<string, TrafficSum> {
+  const out = new Map<string, TrafficSum>();
   for (const e of edges) {
     const key = keyOf(e.source.namespace, e.source.service);
     out.set(key, addTraffic(out.get(key) ?? {}, protocolTraffic(e.protocols)));

@@ -62,8 +62,8 @@ export function redSignals(row: RedPoint, windowSec: number): Signals {
 
 /** Per-code traffic of edge rows, for Kiali's health rules. */
 export function protocolTraffic(protocols: readonly ProtocolCounts[]): ProtocolTraffic {
-  let out: ProtocolTraffic = {};
-  for (const p of protocols) out = addTraffic(out, protocolTrafficFromCounts(p));
+  const out: TrafficSum = {};
+  for (const p of protocols) addTraffic(out, protocolTrafficFromCounts(p));
   return out;
 }
 
@@ -79,15 +79,16 @@ export function redTraffic(row: RedPoint): ProtocolTraffic {
   });
 }
 
-export function addTraffic(a: ProtocolTraffic, b: ProtocolTraffic): ProtocolTraffic {
-  const out: Record<string, Record<string, number>> = {};
-  for (const side of [a, b]) {
-    for (const [protocol, codes] of Object.entries(side)) {
-      const into = (out[protocol] ??= {});
-      for (const [code, n] of Object.entries(codes)) into[code] = (into[code] ?? 0) + n;
-    }
+/** Per-code traffic being added up (mutable, so summing many edges costs no copies). */
+export type TrafficSum = Record<string, Record<string, number>>;
+
+/** Adds `b` into `into` and returns it. */
+export function addTraffic(into: TrafficSum, b: ProtocolTraffic): TrafficSum {
+  for (const [protocol, codes] of Object.entries(b)) {
+    const target = (into[protocol] ??= {});
+    for (const [code, n] of Object.entries(codes)) target[code] = (target[code] ?? 0) + n;
   }
-  return out;
+  return into;
 }
 
 /** Adds up the counts of rows that one view shows as one (e.g. one node reached both directly and via spans). */

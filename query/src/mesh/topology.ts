@@ -16,6 +16,7 @@ import {
 import { compare, groupBy } from './services.js';
 import {
   addTraffic,
+  type TrafficSum,
   mergeRows,
   NO_SIGNALS,
   protocolTraffic,
@@ -149,7 +150,7 @@ export function buildTopology(inputs: TopologyInputs): { nodes: GraphNode[]; edg
   };
 
   const outboundRequests = new Map<string, number>();
-  const outboundTraffic = new Map<string, ProtocolTraffic>();
+  const outboundTraffic = new Map<string, TrafficSum>();
   for (const { row, source } of drafts) {
     outboundRequests.set(source.id, (outboundRequests.get(source.id) ?? 0) + row.requests);
     outboundTraffic.set(

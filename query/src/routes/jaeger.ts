@@ -219,6 +219,8 @@ export function jaegerRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
           level: 'service',
           bySource: true,
           byDest: true,
+          latency: false,
+          identities: false,
         });
         const links = new Map<string, JaegerDependencyLink>();
         for (const row of rows) {

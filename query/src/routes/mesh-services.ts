@@ -65,6 +65,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
             bySource: true,
             byDest: true,
             byProtocol: true,
+            latency: false,
           }),
           ctx.read.red(spanInbound(window)),
           ctx.read.red({ ...window, groupBy: ['service'], fromAgent: false }),

@@ -34,7 +34,7 @@ export function meshTopologyRoutes(ctx: RouteContext): FastifyPluginCallbackZod 
         };
         const [edges, inbound, redInbound, seen] = await Promise.all([
           ctx.read.meshTraffic({ ...window, level, bySource: true, byDest: true, byProtocol: true }),
-          ctx.read.meshTraffic({ ...window, level, bySource: false, byDest: true }),
+          ctx.read.meshTraffic({ ...window, level, bySource: false, byDest: true, identities: false }),
           graphType === 'service'
             ? ctx.read.red({
                 ...window,

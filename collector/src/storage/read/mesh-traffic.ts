@@ -37,6 +37,13 @@ export interface MeshTrafficQuery extends Window {
   spans?: boolean;
   /** include agents' edges (default true) */
   agents?: boolean;
+  /**
+   * Latency quantiles and buckets (default true). Merging digest states is most of a query's cost, so
+   * views that only need counts (health, dependencies) leave them out.
+   */
+  latency?: boolean;
+  /** principals and destination versions seen (default true) */
+  identities?: boolean;
 }
 
 export interface TrafficEndpoint {
@@ -86,6 +93,15 @@ export interface MeshTrafficRow extends Latency {
 const PRINCIPALS_MAX = 20;
 const VERSIONS_MAX = 50;
 const NO_VALUE = `('', 'unknown')`;
+const IDENTITIES = `groupUniqArrayIf(${PRINCIPALS_MAX})(SourcePrincipal, SourcePrincipal NOT IN ${NO_VALUE}) AS sourcePrincipals,
+       groupUniqArrayIf(${PRINCIPALS_MAX})(DestPrincipal, DestPrincipal NOT IN ${NO_VALUE}) AS destPrincipals,
+       groupUniqArrayIf(${VERSIONS_MAX})(DestVersion, DestVersion NOT IN ${NO_VALUE}) AS destVersions`;
+const IDENTITIES_NONE = '[] AS sourcePrincipals, [] AS destPrincipals, [] AS destVersions';
+// A function, not a constant: QUANTILES comes from read-api.ts, which imports this module.
+const latencySql =
+  (): string => `quantilesTDigestWeightedMerge(${QUANTILES.join(', ')})(LatencyDigest) AS quantilesMs,
+       sumForEachMerge(LatencyBuckets) AS bucketsLe`;
+const LATENCY_NONE = '[] AS quantilesMs, [] AS bucketsLe';
 
 function endpointDims(side: 'Source' | 'Dest', level: TrafficLevel, keep: boolean): string[] {
   const col = (name: string, used: boolean) => (keep && used ? `${side}${name}` : "''");
@@ -164,11 +180,8 @@ export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Pr
        max(Reporter = 'destination') AS destReported,
        sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(DurationSumMs) AS durationSumMs,
        sumMap([Protocol], [Requests], [Http4xx], [Http5xx], [GrpcErrors], [NoResponse]) AS byProtocol,
-       groupUniqArrayIf(${PRINCIPALS_MAX})(SourcePrincipal, SourcePrincipal NOT IN ${NO_VALUE}) AS sourcePrincipals,
-       groupUniqArrayIf(${PRINCIPALS_MAX})(DestPrincipal, DestPrincipal NOT IN ${NO_VALUE}) AS destPrincipals,
-       groupUniqArrayIf(${VERSIONS_MAX})(DestVersion, DestVersion NOT IN ${NO_VALUE}) AS destVersions,
-       quantilesTDigestWeightedMerge(${QUANTILES.join(', ')})(LatencyDigest) AS quantilesMs,
-       sumForEachMerge(LatencyBuckets) AS bucketsLe
+       ${query.identities === false ? IDENTITIES_NONE : IDENTITIES},
+       ${query.latency === false ? LATENCY_NONE : latencySql()}
      FROM ${t}
      WHERE ${where.join('\n AND ')}
      GROUP BY ${keys.join(', ')}
