@@ -1,4 +1,5 @@
 import { createTable, createView, type SchemaContext } from './ddl.js';
+import { traceIdProjectionStatements } from './projections.js';
 import {
   edgeInputTable,
   edges1hTable,
@@ -66,6 +67,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ...createTable(ctx, edgeInputTable()),
       createView(ctx, edges1mView),
     ],
+  },
+  {
+    version: 4,
+    name: 'otel_traces projection ordered by TraceId (trace fetches read one small granule per trace)',
+    statements: (ctx) => traceIdProjectionStatements(ctx),
   },
 ];
 
