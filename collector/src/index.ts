@@ -90,3 +90,7 @@ export type { OtlpGrpcOptions, OtlpGrpcServer } from './receivers/grpc.js';
 export { createDeltaConverter } from './receivers/self-metrics.js';
 export { DEFAULT_BODY_LIMITS } from './receivers/body.js';
 export type { BodyLimits } from './receivers/body.js';
+
+// The collector as one unit (what `meshscope collector` and the all-in-one run)
+export { startCollector } from './collector.js';
+export type { CollectorHandle } from './collector.js';

@@ -27,3 +27,28 @@ export function untilSignalled(log: Logger, stop: () => Promise<void>): Promise<
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** A failed listen, said plainly: which part, which address, and what to do about a port in use. */
+export function explainListenError(err: unknown, what: string): Error {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return new CliError(
+      `${what}: ${e.address ?? '127.0.0.1'}:${e.port ?? '?'} is already in use ` +
+        '(is another meshscope running?). Stop it, or choose other ports (see --help).',
+    );
+  }
+  if (e?.code === 'EACCES') {
+    return new CliError(
+      `${what}: not allowed to listen on ${e.address ?? ''}:${e.port ?? '?'} (${e.message})`,
+    );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** An error whose message is the whole story: printed without a stack trace. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

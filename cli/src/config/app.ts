@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { collectorConfigSchema, storageConfigSchema } from '@meshscope/collector';
+import { queryConfigSchema } from '@meshscope/query';
 import { z } from 'zod';
 import { getPath, setPath } from './load.js';
 
@@ -13,6 +14,9 @@ export const appConfigSchema = z
     dataDir: z.string().min(1).default('./data'),
     storage: storageConfigSchema.prefault({}),
     collector: collectorConfigSchema.prefault({}),
+    query: queryConfigSchema,
+    /** Start the demo mesh with the all-in-one (no demo mesh exists yet: accepted, changes nothing). */
+    demo: z.boolean().default(true),
   })
   .strict();
 

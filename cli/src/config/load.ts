@@ -74,7 +74,8 @@ export async function loadConfig<S extends z.ZodType>(
 
 function parseFlags(options: readonly OptionSpec[], argv: readonly string[]) {
   const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const o of options) spec[o.flag] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
+  for (const o of options)
+    spec[o.flag] = { type: o.type === 'boolean' || o.type === 'negated' ? 'boolean' : 'string' };
   try {
     const { values } = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false });
     const out: Record<string, string> = {};
@@ -93,7 +94,14 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       throw new ConfigError(`${source}: expected a whole number, got ${JSON.stringify(raw)}`);
     return Number(raw);
   }
-  if (spec.type === 'boolean') {
+  if (spec.type === 'list') {
+    return raw
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  }
+  if (spec.type === 'negated' && source.startsWith('--')) return false;
+  if (spec.type === 'boolean' || spec.type === 'negated') {
     if (!['true', 'false', '1', '0'].includes(raw)) {
       throw new ConfigError(`${source}: expected true or false, got ${JSON.stringify(raw)}`);
     }

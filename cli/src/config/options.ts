@@ -10,7 +10,8 @@ export interface OptionSpec {
   env?: string;
   /** dotted path in the configuration tree */
   path: string;
-  type: 'string' | 'int' | 'boolean';
+  /** `list`: comma-separated values; `negated`: a `--no-x` switch that sets the path to false */
+  type: 'string' | 'int' | 'boolean' | 'list' | 'negated';
   help: string;
   /** secrets are accepted from the environment and the file only (never on a command line, visible in ps) */
   secret?: boolean;
@@ -171,5 +172,55 @@ export const COLLECTOR_OPTIONS: OptionSpec[] = [
     path: 'collector.maxDecompressedBytes',
     type: 'int',
     help: 'largest OTLP request body after decompression (default 64 MiB)',
+  },
+];
+
+export const QUERY_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'query-host',
+    env: 'MESHSCOPE_QUERY_HOST',
+    path: 'query.host',
+    type: 'string',
+    help: 'interface the query service and UI listen on (default 127.0.0.1)',
+  },
+  {
+    flag: 'query-port',
+    env: 'MESHSCOPE_QUERY_PORT',
+    path: 'query.port',
+    type: 'int',
+    help: 'query API and UI port (default 16686)',
+  },
+  {
+    flag: 'ui-dir',
+    env: 'MESHSCOPE_UI_DIR',
+    path: 'query.uiDir',
+    type: 'string',
+    help: 'built UI to serve (default the workspace ui/dist)',
+  },
+  {
+    flag: 'api-tokens',
+    env: 'MESHSCOPE_API_TOKENS',
+    path: 'query.tokens.read',
+    type: 'list',
+    help: 'bearer tokens that may read /api, comma-separated (environment or file only)',
+    secret: true,
+  },
+  {
+    flag: 'admin-tokens',
+    env: 'MESHSCOPE_ADMIN_TOKENS',
+    path: 'query.tokens.admin',
+    type: 'list',
+    help: 'bearer tokens that may also write, comma-separated (environment or file only)',
+    secret: true,
+  },
+];
+
+export const DEMO_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'no-demo',
+    env: 'MESHSCOPE_DEMO',
+    path: 'demo',
+    type: 'negated',
+    help: 'do not start the demo mesh (there is no demo mesh yet: accepted, changes nothing)',
   },
 ];
