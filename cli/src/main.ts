@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { StorageOpenError, SchemaTooNewError } from '@meshscope/collector';
 import { agentCommand } from './commands/agent.js';
 import { collectorCommand } from './commands/collector.js';
 import { CliError } from './commands/lifecycle.js';
@@ -41,7 +42,12 @@ async function main(argv: string[]): Promise<number> {
     await command.run(rest, process.env);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CliError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof CliError ||
+      err instanceof StorageOpenError ||
+      err instanceof SchemaTooNewError
+    ) {
       process.stderr.write(`meshscope ${name}: ${err.message}\n`);
       return 2;
     }

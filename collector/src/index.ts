@@ -16,7 +16,7 @@ export type { CollectorMetrics } from './observability/metrics.js';
 export { createCollectorMetrics } from './observability/metrics.js';
 
 // storage: client, configuration, migrations, read API
-export { createStorageClient } from './storage/client.js';
+export { createStorageClient, StorageOpenError } from './storage/client.js';
 export type { StorageClient } from './storage/client.js';
 export { storageConfigSchema, retentionSchema, queryLimitsSchema } from './storage/config.js';
 export type { StorageConfig, RetentionConfig, QueryLimits } from './storage/config.js';

@@ -99,9 +99,18 @@ export async function startOtlpGrpcServer(options: OtlpGrpcOptions): Promise<Otl
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
-      if (err)
-        reject(new Error(`OTLP/gRPC receiver cannot listen on ${address}: ${err.message}`, { cause: err }));
-      else resolve(boundPort);
+      if (!err) return resolve(boundPort);
+      const failure = new Error(`OTLP/gRPC receiver cannot listen on ${address}: ${err.message}`, {
+        cause: err,
+      });
+      // grpc-js says EADDRINUSE only in its message; carry it as Node's listen errors do, so callers can tell.
+      const inUse = err.message.includes('EADDRINUSE');
+      reject(
+        Object.assign(
+          failure,
+          inUse ? { code: 'EADDRINUSE', address: options.host, port: options.port } : {},
+        ),
+      );
     });
   });
   logger.info({ address: `${options.host}:${port}` }, 'OTLP/gRPC receiver listening');

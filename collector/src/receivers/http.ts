@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
+  LogController,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -64,7 +65,7 @@ export function buildOtlpHttpApp(deps: OtlpHttpDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     ...loggerOptions(deps.logger),
     // One log line per export request would drown the logs at ingest rates; errors are logged below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.removeAllContentTypeParsers();

@@ -42,9 +42,26 @@ export async function createStorageClient(config: StorageConfig): Promise<Storag
   const { createChdbConnection } = await loadChdb();
   // chdb implements @clickhouse/client-common's Connection contract; @clickhouse/client bundles its own copy
   // of those declarations (with a longer settings list), so the two types differ nominally, not at run time.
-  const connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
+  let connection: ClientConnection;
+  try {
+    connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
+  } catch (err) {
+    throw new StorageOpenError(
+      `cannot open embedded ClickHouse in ${dataDir} (${(err as Error).message}). chDB allows one process ` +
+        'per data directory: if another meshscope is using it, stop that one or choose another --data-dir.',
+      { cause: err },
+    );
+  }
   const client = createClient({ connection });
   return wrap(client, 'embedded', config, dataDir);
+}
+
+/** Storage could not be opened for a reason the operator can act on; the message says which. */
+export class StorageOpenError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageOpenError';
+  }
 }
 
 type ChdbModule = typeof ChdbConnectionModule;
@@ -53,7 +70,7 @@ async function loadChdb(): Promise<ChdbModule> {
   try {
     return await import('chdb/connection');
   } catch (err) {
-    throw new Error(
+    throw new StorageOpenError(
       'Embedded storage needs the optional package "chdb" (npm install chdb), or set a ClickHouse server URL ' +
         `(--clickhouse-url / CLICKHOUSE_URL). Loading chdb failed: ${(err as Error).message}`,
       { cause: err },
