@@ -1,4 +1,5 @@
-import { AgentConfigError, agentConfigSchema, startAgent } from '@meshscope/proxy-agent';
+import { AgentConfigError, agentConfigSchema, startAgent, validate } from '@meshscope/proxy-agent';
+import { parseArgs } from 'node:util';
 import { logLevelSchema } from '../config/app.js';
 import { loadConfig, usage } from '../config/load.js';
 import { COMMON_OPTIONS, type OptionSpec } from '../config/options.js';
@@ -81,14 +82,21 @@ export const AGENT_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** `meshscope agent`: the sidecar proxy (outbound 15001, inbound 15006, admin 15000). */
+/** `meshscope agent`: the sidecar proxy (`meshscope agent validate FILE` checks a mesh configuration) (outbound 15001, inbound 15006, admin 15000). */
 export async function agentCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'validate') return validateCommand(argv.slice(1));
   const { config, help } = await loadConfig(agentSchema, AGENT_OPTIONS, argv, env, (tree) => {
     const ratio = (tree.telemetry as Record<string, unknown> | undefined)?.samplingRatio;
     if (typeof ratio === 'string') (tree.telemetry as Record<string, unknown>).samplingRatio = Number(ratio);
   });
   if (help) {
-    process.stdout.write(usage('agent', 'Run the sidecar proxy agent for one workload.', AGENT_OPTIONS));
+    process.stdout.write(
+      usage(
+        'agent',
+        'Run the sidecar proxy agent for one workload. `meshscope agent validate FILE` checks a mesh configuration file.',
+        AGENT_OPTIONS,
+      ),
+    );
     return;
   }
   const { logLevel, ...agentConfig } = config;
@@ -102,4 +110,32 @@ export async function agentCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
     if (err instanceof AgentConfigError) throw new CliError(err.message);
     throw err;
   }
+}
+
+/**
+ * `meshscope agent validate FILE [--namespace NS]`: checks a mesh configuration file and prints the lines
+ * a rejected hot reload would log (resource: field: reason); exits 1 when there are any.
+ */
+async function validateCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { namespace: { type: 'string' }, help: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  if (values.help || positionals.length !== 1) {
+    const text =
+      'Usage: meshscope agent validate FILE [--namespace NS]\n\nChecks a mesh configuration file.\n';
+    if (values.help) return void process.stdout.write(text);
+    throw new CliError(`expected one FILE to validate\n${text}`);
+  }
+  const file = positionals[0] as string;
+  const namespace = typeof values.namespace === 'string' ? values.namespace : 'default';
+  const result = await validate(file, namespace);
+  if (result.ok) {
+    process.stdout.write(`${file}: valid\n`);
+    return;
+  }
+  process.stderr.write(`${result.lines.join('\n')}\n`);
+  process.exitCode = 1;
 }
