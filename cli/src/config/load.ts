@@ -159,9 +159,18 @@ export function getPath(tree: Tree, path: string): unknown {
 
 export function usage(command: string, summary: string, options: readonly OptionSpec[]): string {
   const width = Math.max(...options.map((o) => o.flag.length)) + 4;
-  const lines = options.map((o) => {
-    const env = o.env ? `  [${o.env}]` : '';
-    return `  --${o.flag.padEnd(width)}${o.help}${env}`;
-  });
-  return `Usage: meshscope ${command} [options]\n\n${summary}\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(width)}show this help\n`;
+  // Secrets are refused on the command line: help says where they may come from instead of offering a flag.
+  const lines = options
+    .filter((o) => !o.secret)
+    .map((o) => {
+      const env = o.env ? `  [${o.env}]` : '';
+      return `  --${o.flag.padEnd(width)}${o.help}${env}`;
+    });
+  const secrets = options
+    .filter((o) => o.secret)
+    .map((o) => `  ${(o.env ?? '').padEnd(width + 2)}${o.help}  [file key ${o.path}]`);
+  const secretSection = secrets.length
+    ? `\nSecrets (environment or config file only, never on the command line):\n${secrets.join('\n')}\n`
+    : '';
+  return `Usage: meshscope ${command} [options]\n\n${summary}\n\nOptions:\n${lines.join('\n')}\n  --${'help'.padEnd(width)}show this help\n${secretSection}`;
 }
