@@ -79,11 +79,16 @@ function readmeRows(readme: string): ReadmeRow[] {
 }
 
 describe('meshscope --help', () => {
-  it('lists the commands', async () => {
+  it('lists the commands, each of which answers its own --help', async () => {
     const run = await meshscope(['--help']);
     expect(run.code).toBe(0);
-    const commands = [...run.stdout.matchAll(/^ {2}([a-z-]+) {2,}\S/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['start', 'collector', 'query', 'migrate', 'agent']);
+    const commands = [...run.stdout.matchAll(/^ {2}([a-z-]+) {2,}\S/gm)].map((m) => m[1] as string);
+    expect(commands.slice(0, 5)).toEqual(['start', 'collector', 'query', 'migrate', 'agent']);
+    const helps = await Promise.all(commands.map((command) => meshscope([command, '--help'])));
+    for (const [i, help] of helps.entries()) {
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toContain(`Usage: meshscope ${commands[i]}`);
+    }
   });
 
   it('refuses an unknown command with exit code 2 and the list of commands', async () => {
