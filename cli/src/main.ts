@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { StorageOpenError, SchemaTooNewError } from '@meshscope/collector';
 import { agentCommand } from './commands/agent.js';
+import { caCommand } from './commands/ca.js';
 import { collectorCommand } from './commands/collector.js';
 import { CliError } from './commands/lifecycle.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   query: { run: queryCommand, summary: 'query API (Jaeger-compatible and mesh) and the UI on 16686' },
   migrate: { run: migrateCommand, summary: 'apply the ClickHouse schema and exit' },
   agent: { run: agentCommand, summary: 'the sidecar proxy agent for one workload' },
+  ca: {
+    run: caCommand,
+    summary: 'mesh CA: init, issue SPIFFE certificates, tokens, serve the signing endpoint',
+  },
 };
 
 function overview(): string {
