@@ -59,6 +59,8 @@ export type {
 // writing: batching writer, spool, sink
 export { BatchingWriter, StorageRejectedError } from './writer/batching-writer.js';
 export type { WriterOptions } from './writer/batching-writer.js';
+export { insertBatch } from './writer/insert.js';
+export type { TableRows } from './writer/insert.js';
 export { Spool } from './spool/spool.js';
 export { StorageSink } from './ingest/storage-sink.js';
 export { edgeRowsFromHistograms } from './rollups/edges.js';
