@@ -17,7 +17,9 @@ import type { MeshConfig, ServiceModel } from './config/model.js';
 import { AgentState } from './listeners/context.js';
 import { createAppAgent, createInboundHandler } from './listeners/inbound.js';
 import { createOutboundHandler } from './listeners/outbound.js';
-import { plaintextServer, plaintextUpstream } from './listeners/transport.js';
+import { inboundServer, MtlsRefusals, mtlsUpstream } from './listeners/mtls.js';
+import { plaintextServer, plaintextUpstream, SERVER_OPTIONS } from './listeners/transport.js';
+import { WorkloadCertificate } from './identity/workload-cert.js';
 import { inboundUpgrade, outboundUpgrade } from './listeners/upgrade-routes.js';
 import { FileWatcher } from './registry/file-watcher.js';
 import { loadRegistryFile } from './registry/static-file.js';
@@ -92,7 +94,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     app: id.app ?? id.workload,
     version: id.version ?? UNKNOWN,
     // Without mTLS nothing proves who we are: report 'unknown' like Istio does for plaintext.
-    principal: UNKNOWN,
+    principal: config.tls ? `spiffe://${id.trustDomain}/ns/${id.namespace}/sa/${id.serviceAccount}` : UNKNOWN,
   };
   const ownLabels: Record<string, string> = { app: identity.app };
   if (id.version) ownLabels.version = id.version;
@@ -115,8 +117,20 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   let version = 1;
   let currentMesh = mesh.config;
   let currentRegistry = registry.services;
+  const self = { trustDomain: id.trustDomain };
 
-  const clusters = new ClusterManager(config.upstream.idleTimeoutMs, plaintextUpstream);
+  const refusals = new MtlsRefusals(log);
+  const cert = config.tls
+    ? new WorkloadCertificate(config.tls, identity.principal, log, config.reloadDebounceMs)
+    : undefined;
+  try {
+    await cert?.start();
+  } catch (e) {
+    cert?.close();
+    throw new AgentConfigError([`tls: ${(e as Error).message}`]);
+  }
+  const upstream = cert ? mtlsUpstream(cert, id.trustDomain, refusals) : plaintextUpstream;
+  const clusters = new ClusterManager(config.upstream.idleTimeoutMs, upstream);
   const inflightGauge = (): GaugeSample[] => [
     {
       attributes: {
@@ -163,7 +177,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     identity,
     ownLabels,
     encodePeer(identity, false),
-    new RouteTable(currentMesh, currentRegistry, ns, version),
+    new RouteTable(currentMesh, currentRegistry, ns, version, self),
     clusters,
     telemetry,
   );
@@ -172,9 +186,17 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const L = config.listeners;
 
   const outbound = plaintextServer.createServer(createOutboundHandler(state));
-  outbound.on('upgrade', outboundUpgrade(state, plaintextUpstream, upgrades));
+  outbound.on('upgrade', outboundUpgrade(state, upstream, upgrades));
   const appAgent = config.app ? createAppAgent(config.upstream.idleTimeoutMs) : undefined;
-  const inbound = appAgent ? plaintextServer.createServer(createInboundHandler(state, appAgent)) : undefined;
+  const inbound = appAgent
+    ? inboundServer(createInboundHandler(state, appAgent), {
+        cert,
+        trustDomain: id.trustDomain,
+        mode: () => 'PERMISSIVE',
+        refusals,
+        serverOptions: SERVER_OPTIONS,
+      })
+    : undefined;
   inbound?.on('upgrade', inboundUpgrade(state, plaintextUpstream, upgrades));
 
   let closing: Promise<void> | undefined;
@@ -189,6 +211,13 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       metrics: () =>
         renderPrometheus(telemetry.metrics.series(), {
           exporter: telemetry.exporter?.stats,
+          labeledCounters: [
+            {
+              name: 'meshscope_agent_mtls_refused_total',
+              help: 'Connections refused by mTLS checks, by direction and reason.',
+              samples: refusals.samples(),
+            },
+          ],
           counters: [
             {
               name: 'meshscope_agent_mirrors_skipped_total',
@@ -232,7 +261,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     currentMesh = m.config;
     currentRegistry = r.services;
     // Requests in flight keep the table they started with; new ones take this one.
-    state.table = new RouteTable(currentMesh, currentRegistry, ns, version);
+    state.table = new RouteTable(currentMesh, currentRegistry, ns, version, self);
     log.info({ version }, 'config applied');
     events.emit('applied', { version });
     return true;
@@ -249,6 +278,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       events.emit('draining');
       if (options.handleSignals) process.off('SIGTERM', onSigterm);
       for (const w of watchers) w.close();
+      cert?.close();
       const stopped = Promise.all(servers.map((s) => (s.listening ? closeServer(s) : Promise.resolve())));
       for (const s of servers) s.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;

@@ -45,6 +45,36 @@ export const agentConfigSchema = z.strictObject({
     })
     .prefault({}),
   drainTimeoutMs: z.number().int().min(0).default(10_000),
+  /**
+   * mTLS between agents. The workload's SPIFFE ID is spiffe://<identity.trustDomain>/ns/<identity.namespace>/
+   * sa/<identity.serviceAccount>. The certificate comes from files (certFile + keyFile, re-read when they
+   * change) or from `meshscope ca serve` (caUrl + tokenFile: the key is generated in memory, renewed at two
+   * thirds of its lifetime). Without this section the agent speaks plaintext only.
+   */
+  tls: z
+    .strictObject({
+      /** trust anchors, PEM (several during an anchor rotation); re-read when the file changes */
+      bundleFile: z.string().min(1),
+      /** leaf + intermediates, PEM */
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** the CA endpoint, e.g. https://127.0.0.1:15012 */
+      caUrl: z.url().optional(),
+      /** file holding the bootstrap token (`meshscope ca token`), used for the first certificate */
+      tokenFile: z.string().min(1).optional(),
+      /** lifetime to ask the CA for (it may sign a shorter one); default: the CA's */
+      certTtlSeconds: z.number().int().min(1).optional(),
+    })
+    .refine(
+      (t) =>
+        (t.certFile !== undefined && t.keyFile !== undefined && t.caUrl === undefined) ||
+        (t.caUrl !== undefined &&
+          t.tokenFile !== undefined &&
+          t.certFile === undefined &&
+          t.keyFile === undefined),
+      { message: 'set either certFile + keyFile, or caUrl + tokenFile' },
+    )
+    .optional(),
   telemetry: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -327,12 +327,15 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
           services.push({
             host,
             namespace: r.namespace,
+            location: r.spec.location,
+            subjectAltNames: r.spec.subjectAltNames,
             ports: r.spec.ports,
             endpoints: (r.spec.endpoints ?? []).map((e) => ({
               address: e.address,
               ports: e.ports ?? {},
               labels: e.labels ?? {},
               weight: e.weight ?? 1,
+              serviceAccount: e.serviceAccount,
             })),
           });
         }

@@ -146,6 +146,10 @@ export interface EndpointModel {
 export interface ServiceModel {
   host: string;
   namespace: string;
+  /** MESH_EXTERNAL services have no sidecar: plain connections, no peer identity */
+  location?: 'MESH_INTERNAL' | 'MESH_EXTERNAL';
+  /** ServiceEntry subjectAltNames: SPIFFE IDs the endpoints may present */
+  subjectAltNames?: readonly string[];
   ports: ReadonlyArray<{ number: number; name: string; targetPort?: number }>;
   /** endpoints with their port already chosen per service port number */
   endpoints: ReadonlyArray<{
@@ -153,6 +157,8 @@ export interface ServiceModel {
     ports: Readonly<Record<string, number>>;
     labels: Readonly<Record<string, string>>;
     weight: number;
+    /** the endpoint runs as spiffe://<trust domain>/ns/<service namespace>/sa/<serviceAccount> */
+    serviceAccount?: string;
   }>;
 }
 

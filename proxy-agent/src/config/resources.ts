@@ -172,6 +172,7 @@ export type DestinationRuleSpec = z.infer<typeof destinationRuleSpec>;
 
 export const serviceEntrySpec = z.strictObject({
   hosts: z.array(z.string().min(1)).min(1, 'at least one host'),
+  subjectAltNames: z.array(z.string().min(1)).optional(),
   exportTo: z.array(z.string()).optional(),
   location: z.enum(['MESH_INTERNAL', 'MESH_EXTERNAL']).optional(),
   resolution: z.enum(['STATIC', 'NONE', 'DNS']).optional(),

@@ -9,6 +9,7 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
+import { peerPrincipal } from './mtls.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
@@ -45,6 +46,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     const requestId = typeof rid === 'string' && rid ? rid : randomUUID();
     const peerValue = req.headers[PEER_HEADER];
     const peer = typeof peerValue === 'string' ? peerValue : undefined;
+    const callerId = peerPrincipal(req.socket);
     let status = 0;
     let flags = '-';
     let finished = false;
@@ -56,7 +58,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       state.inboundInflight--;
       state.requestDone();
       const endMs = nowMs();
-      const edge = inboundEdge(state, peer, req);
+      const edge = inboundEdge(state, peer, req, callerId);
       state.telemetry.metrics.record(edge, status, flags, (endMs - startMs) / 1000);
       if (sampled)
         emitServerSpan(
@@ -168,13 +170,20 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
   };
 }
 
-export function inboundEdge(state: AgentState, peer: string | undefined, req: IncomingMessage): Edge {
+/** The reporter=destination edge; `callerId` is the caller's verified SPIFFE ID (mTLS only). */
+export function inboundEdge(
+  state: AgentState,
+  peer: string | undefined,
+  req: IncomingMessage,
+  callerId?: string,
+): Edge {
   const own = state.identity;
   const service = state.config.identity.service ?? (req.headers.host ?? 'unknown').replace(/:\d+$/, '');
-  const key = state.config.identity.service ? (peer ?? '') : `${peer ?? ''}|${service}`;
+  const base = state.config.identity.service ? (peer ?? '') : `${peer ?? ''}|${service}`;
+  const key = callerId ? `${base}|${callerId}` : base;
   return state.telemetry.metrics.edge(key, () => ({
     reporter: 'destination',
-    source: decodePeer(peer) ?? UNKNOWN_SOURCE,
+    source: { ...(decodePeer(peer) ?? UNKNOWN_SOURCE), principal: callerId ?? UNKNOWN },
     destination: {
       service,
       serviceName: service.split('.')[0] ?? service,
@@ -183,9 +192,9 @@ export function inboundEdge(state: AgentState, peer: string | undefined, req: In
       namespace: own.namespace,
       app: own.app,
       version: own.version,
-      principal: own.principal,
+      principal: callerId ? own.principal : UNKNOWN,
     },
-    securityPolicy: 'none',
+    securityPolicy: callerId ? 'mutual_tls' : 'none',
   }));
 }
 

@@ -21,6 +21,7 @@ import { type AttemptOutcome, backoffMs, isRetriable } from '../resilience/retry
 import { pickDestination, type RequestView, rewritePath, selectRoute } from '../routing/match.js';
 import type { ClusterDef, RouteTable } from '../routing/table.js';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
+import { peerPrincipal, tlsRefusalOf } from './mtls.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
@@ -127,6 +128,10 @@ class OutboundExchange {
   private status = 0;
   private flags = '-';
   private peer: string | undefined;
+  /** the callee's verified SPIFFE ID, when the connection was mTLS */
+  private peerId: string | undefined;
+  /** why the last TLS handshake to an upstream was refused, for the 503 body */
+  private tlsFailure: string | undefined;
 
   constructor(
     private readonly state: AgentState,
@@ -356,9 +361,13 @@ class OutboundExchange {
         this.res.destroy();
         return;
       }
-      const outcome: AttemptOutcome = CONNECT_ERRORS.has(err.code ?? '')
-        ? { kind: 'connect-failure' }
-        : { kind: 'reset', staleReuse: upReq.reusedSocket };
+      const tlsReason = tlsRefusalOf(err);
+      if (tlsReason) this.tlsFailure = `${tlsReason}: ${err.message}`;
+      // A refused certificate is a connection failure, as in Envoy: the app never saw the request.
+      const outcome: AttemptOutcome =
+        CONNECT_ERRORS.has(err.code ?? '') || tlsReason !== undefined
+          ? { kind: 'connect-failure' }
+          : { kind: 'reset', staleReuse: upReq.reusedSocket };
       this.attemptFailed(ep, outcome, 0);
     });
     if (this.body) this.body.sendTo(upReq);
@@ -416,7 +425,9 @@ class OutboundExchange {
       case 'connect-failure':
         return this.reply(
           503,
-          'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+          `upstream connect error or disconnect/reset before headers. reset reason: connection failure${
+            this.tlsFailure ? `, transport failure reason: TLS error: ${this.tlsFailure}` : ''
+          }`,
           `${exhausted}UF`,
         );
       default:
@@ -454,6 +465,7 @@ class OutboundExchange {
     if (this.tries > 1 && status >= 500) this.flags = 'URX';
     const out: string[] = [];
     this.peer = forwardableResponseHeaders(upRes.rawHeaders, out, undefined);
+    this.peerId = peerPrincipal(upRes.socket);
     const ops = this.route?.headers;
     if (ops) applyHeaderOps(out, ops.responseSet, ops.responseAdd, ops.responseRemove);
     const dops = this.dest?.headers;
@@ -583,7 +595,7 @@ class OutboundExchange {
   }
 
   private edge(): Edge {
-    return outboundEdge(this.state, this.def, this.ep, this.peer, this.host);
+    return outboundEdge(this.state, this.def, this.ep, this.peer, this.host, this.peerId);
   }
 
   private emitSpan(edge: Edge, endMs: number): void {
@@ -634,14 +646,16 @@ export function outboundEdge(
   ep: EndpointState | undefined,
   peer: string | undefined,
   host: string,
+  /** the callee's verified SPIFFE ID: present only over mTLS */
+  peerId?: string,
 ): Edge {
   const metrics = state.telemetry.metrics;
   const own = state.identity;
-  const security = 'none' as const;
+  const security = peerId ? 'mutual_tls' : 'none';
   if (!def || !ep) {
     return metrics.edge(`local|${host}`, () => ({
       reporter: 'source',
-      source: own,
+      source: { ...own, principal: UNKNOWN },
       destination: {
         service: host,
         serviceName: host.split('.')[0] ?? host,
@@ -656,13 +670,15 @@ export function outboundEdge(
     }));
   }
   // The endpoint caches its edge: the common case (same peer answer as last time) costs no allocation.
-  if (ep.edge && ep.edgePeer === peer && ep.edgeCluster === def.key) return ep.edge;
-  const key = peer ? `${def.key}|${peer}` : `${def.key}|${ep.key}`;
+  if (ep.edge && ep.edgePeer === peer && ep.edgeCluster === def.key && ep.edgePeerId === peerId)
+    return ep.edge;
+  const key = `${def.key}|${peer ?? ep.key}|${peerId ?? ''}`;
   const edge = metrics.edge(key, () => {
     const d = decodePeer(peer) ?? ep.identity;
     return {
       reporter: 'source',
-      source: own,
+      // Istio reports principals only for mTLS connections; plaintext is 'unknown' on both ends.
+      source: peerId ? own : { ...own, principal: UNKNOWN },
       destination: {
         service: def.host,
         serviceName: def.host.split('.')[0] ?? def.host,
@@ -671,13 +687,14 @@ export function outboundEdge(
         namespace: d.namespace,
         app: d.app,
         version: d.version,
-        principal: d.principal,
+        principal: peerId ?? UNKNOWN,
       },
       securityPolicy: security,
     };
   });
   ep.edge = edge;
   ep.edgePeer = peer;
+  ep.edgePeerId = peerId;
   ep.edgeCluster = def.key;
   return edge;
 }

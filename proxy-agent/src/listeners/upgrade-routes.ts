@@ -10,6 +10,7 @@ import type { AgentState } from './context.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
 import { inboundEdge } from './inbound.js';
 import { outboundEdge, parseTarget } from './outbound.js';
+import { peerPrincipal } from './mtls.js';
 import type { UpstreamTransport } from './transport.js';
 import { refuseUpgrade, tunnelUpgrade } from './upgrade.js';
 
@@ -76,7 +77,7 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
       req,
       socket,
       head,
-      { host: ep.def.address, port: ep.def.port, path: upPath, headers },
+      { host: ep.def.address, port: ep.def.port, path: upPath, headers, security: def.security },
       transport,
       open,
       (status, raw) => {
@@ -108,7 +109,7 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
       open,
       (status) => {
         state.telemetry.metrics.record(
-          inboundEdge(state, peer, req),
+          inboundEdge(state, peer, req, peerPrincipal(req.socket)),
           status,
           status === 0 ? 'UF' : '-',
           (nowMs() - startMs) / 1000,

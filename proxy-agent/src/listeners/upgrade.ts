@@ -5,7 +5,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { UpstreamTransport } from './transport.js';
+import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
 
 export interface UpgradeTarget {
   host: string;
@@ -13,6 +13,8 @@ export interface UpgradeTarget {
   path: string;
   /** forwarded request headers, without hop-by-hop ones; Connection/Upgrade are re-added here */
   headers: string[];
+  /** how to secure the connection (to a peer agent); absent for the local app */
+  security?: UpstreamSecurity;
 }
 
 function head(status: number, message: string, raw: readonly string[]): string {
@@ -48,7 +50,7 @@ export function tunnelUpgrade(
     headers,
     setHost: false,
     // An upgraded connection never goes back to a pool: it gets its own.
-    createConnection: () => transport.connect(target.host, target.port),
+    createConnection: () => transport.connect(target.host, target.port, target.security),
   });
   upReq.on('upgrade', (upRes, upSocket, upHead) => {
     open.add(upSocket);

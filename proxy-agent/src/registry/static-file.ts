@@ -26,6 +26,8 @@ const registrySchema = z.strictObject({
           port: z.number().int().min(1).max(65_535),
           labels: z.record(z.string(), z.string()).default({}),
           weight: z.number().int().min(0).default(1),
+          /** the endpoint's service account: its agent must present spiffe://<td>/ns/<namespace>/sa/<this> */
+          serviceAccount: z.string().min(1).optional(),
         }),
       ),
     }),
@@ -63,6 +65,7 @@ export function parseRegistry(text: string, source: string, defaultNamespace: st
         ports: { http: e.port },
         labels: e.labels,
         weight: e.weight,
+        serviceAccount: e.serviceAccount,
       })),
     })),
   };

@@ -11,7 +11,7 @@ import type { OutlierPolicy, PoolPolicy } from '../config/model.js';
 import type { ClusterDef, EndpointDef } from '../routing/table.js';
 import { identityFromLabels, type WorkloadIdentity } from '../telemetry/identity.js';
 import type { Edge } from '../telemetry/request-metrics.js';
-import type { UpstreamTransport } from '../listeners/transport.js';
+import type { UpstreamSecurity, UpstreamTransport } from '../listeners/transport.js';
 import { HashRing, hash32, pickLeastRequest, pickRandom, pickRoundRobin } from './balancer.js';
 import { OutlierDetector } from './outlier.js';
 
@@ -21,6 +21,7 @@ export class EndpointState {
   /** the metrics edge last used for this endpoint, with the peer answer and cluster it was built for */
   edge: Edge | undefined;
   edgePeer: string | undefined;
+  edgePeerId: string | undefined;
   edgeCluster: string | undefined;
   constructor(
     readonly def: EndpointDef,
@@ -40,6 +41,7 @@ export class PoolAgent extends http.Agent {
     private readonly pool: PoolPolicy,
     idleTimeoutMs: number,
     private readonly transport: UpstreamTransport,
+    private readonly security: UpstreamSecurity,
   ) {
     const unlimited = pool.maxConnections >= 4_294_967_295;
     super({
@@ -54,7 +56,11 @@ export class PoolAgent extends http.Agent {
   }
 
   override createConnection(options: ClientRequestArgs): Duplex {
-    const socket = this.transport.connect(String(options.host ?? '127.0.0.1'), Number(options.port));
+    const socket = this.transport.connect(
+      String(options.host ?? '127.0.0.1'),
+      Number(options.port),
+      this.security,
+    );
     const timer = setTimeout(() => {
       socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' }));
     }, this.pool.connectTimeoutMs);
@@ -87,6 +93,10 @@ function samePool(a: PoolPolicy, b: PoolPolicy): boolean {
   );
 }
 
+function sameSecurity(a: UpstreamSecurity, b: UpstreamSecurity): boolean {
+  return a.mtls === b.mtls && a.expectedIds.join('\n') === b.expectedIds.join('\n');
+}
+
 function sameOutlier(a: OutlierPolicy | undefined, b: OutlierPolicy | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -115,7 +125,7 @@ export class ClusterState {
     private readonly clock: () => number,
   ) {
     this.def = def;
-    this.agent = new PoolAgent(def.policy.pool, idleTimeoutMs, transport);
+    this.agent = new PoolAgent(def.policy.pool, idleTimeoutMs, transport, def.security);
     this.update(def, true);
   }
 
@@ -123,10 +133,13 @@ export class ClusterState {
   update(def: ClusterDef, first = false): void {
     const old = this.def;
     this.def = def;
-    if (!first && !samePool(old.policy.pool, def.policy.pool)) {
+    if (
+      !first &&
+      (!samePool(old.policy.pool, def.policy.pool) || !sameSecurity(old.security, def.security))
+    ) {
       // Requests in flight finish on the old pool; it is destroyed once they are done.
       this.retiredAgents.add(this.agent);
-      this.agent = new PoolAgent(def.policy.pool, this.idleTimeoutMs, this.transport);
+      this.agent = new PoolAgent(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
       this.reapRetired();
     }
     const previous = new Map(this.endpoints.map((e) => [e.key, e]));

@@ -12,6 +12,7 @@ import type {
   VirtualServiceModel,
 } from '../config/model.js';
 import { compileTrafficPolicy } from '../config/compile.js';
+import type { UpstreamSecurity } from '../listeners/transport.js';
 
 export interface EndpointDef {
   /** `address:port`, the identity of the endpoint across reloads */
@@ -31,7 +32,15 @@ export interface ClusterDef {
   port: number;
   policy: TrafficPolicy;
   endpoints: readonly EndpointDef[];
+  security: UpstreamSecurity;
 }
+
+/** What the table needs to know about the workload it runs in. */
+export interface TableSelf {
+  trustDomain: string;
+}
+
+const DEFAULT_SELF: TableSelf = { trustDomain: 'cluster.local' };
 
 const DEFAULT_POLICY = compileTrafficPolicy(undefined);
 
@@ -56,6 +65,7 @@ export class RouteTable {
     registry: readonly ServiceModel[],
     private readonly ownNamespace: string,
     readonly version: number,
+    readonly self: TableSelf = DEFAULT_SELF,
   ) {
     // ServiceEntries are the operator's explicit word: they win over the registry for the same host.
     for (const s of registry) this.services.set(s.host, s);
@@ -131,8 +141,12 @@ export class RouteTable {
       selector = s.labels;
     }
     const endpoints: EndpointDef[] = [];
+    // Istio: the SANs a client accepts are the ServiceEntry's subjectAltNames plus its endpoints' accounts.
+    const expectedIds = new Set(service.subjectAltNames ?? []);
     for (const e of service.endpoints) {
       if (!subsetMatches(e.labels, selector)) continue;
+      if (e.serviceAccount)
+        expectedIds.add(`spiffe://${this.self.trustDomain}/ns/${service.namespace}/sa/${e.serviceAccount}`);
       const p = e.ports[servicePort.name] ?? servicePort.targetPort ?? servicePort.number;
       endpoints.push({
         key: `${e.address}:${p}`,
@@ -150,6 +164,7 @@ export class RouteTable {
       port: servicePort.number,
       policy,
       endpoints,
+      security: { mtls: service.location !== 'MESH_EXTERNAL', expectedIds: [...expectedIds].sort() },
     };
   }
 }

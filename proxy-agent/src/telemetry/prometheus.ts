@@ -22,6 +22,11 @@ export interface PrometheusExtras {
   exporter: ExporterStats | undefined;
   counters: Array<{ name: string; help: string; value: number }>;
   gauges: Array<{ name: string; help: string; samples: Array<{ attributes: Attributes; value: number }> }>;
+  labeledCounters?: Array<{
+    name: string;
+    help: string;
+    samples: Array<{ attributes: Attributes; value: number }>;
+  }>;
 }
 
 export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExtras): string {
@@ -52,6 +57,10 @@ export function renderPrometheus(series: Iterable<Series>, extras: PrometheusExt
   for (const g of extras.gauges) {
     out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
     for (const s of g.samples) out.push(`${g.name}${labels(s.attributes)} ${s.value}`);
+  }
+  for (const c of extras.labeledCounters ?? []) {
+    out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`);
+    for (const s of c.samples) out.push(`${c.name}${labels(s.attributes)} ${s.value}`);
   }
   for (const c of extras.counters)
     out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);

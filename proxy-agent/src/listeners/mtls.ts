@@ -1,0 +1,261 @@
+/**
+ * mTLS on both sides of a hop. Inbound, one port serves both TLS and plaintext (Istio's PERMISSIVE): the
+ * first byte of a connection says which (0x16 opens a TLS handshake), and PeerAuthentication decides, per
+ * connection, what is accepted. A TLS caller must present a certificate that chains to our anchors and names
+ * a SPIFFE ID of our trust domain. Outbound, the caller checks that the callee's SPIFFE ID is one the
+ * destination is expected to have. Every refusal is logged with its reason and counted for /metrics.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { parseSpiffeId, spiffeIdOfSan } from '../identity/spiffe.js';
+import type { WorkloadCertificate } from '../identity/workload-cert.js';
+import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
+
+export type PeerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/** Verified SPIFFE IDs of peers, by socket: set once the handshake and our checks passed. */
+const principals = new WeakMap<object, string>();
+
+/** The verified SPIFFE ID of the peer on `socket`, when it is an mTLS connection. */
+export function peerPrincipal(socket: object | null | undefined): string | undefined {
+  return socket ? principals.get(socket) : undefined;
+}
+
+export class MtlsRefusals {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly log: Logger) {}
+
+  refuse(direction: 'inbound' | 'outbound', reason: string, detail: Record<string, unknown>): void {
+    const key = `${direction}|${reason}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.log.warn({ direction, reason, ...detail }, `mTLS: ${direction} connection refused: ${reason}`);
+  }
+
+  count(direction: 'inbound' | 'outbound', reason: string): number {
+    return this.counts.get(`${direction}|${reason}`) ?? 0;
+  }
+
+  samples(): Array<{ attributes: Record<string, string>; value: number }> {
+    return [...this.counts].map(([k, value]) => {
+      const [direction = '', reason = ''] = k.split('|');
+      return { attributes: { direction, reason }, value };
+    });
+  }
+}
+
+/** A certificate verification failure as one of a few reasons an operator can act on. */
+export function refusalReason(code: string): string {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return 'expired_certificate';
+    case 'CERT_NOT_YET_VALID':
+      return 'certificate_not_yet_valid';
+    case 'ERR_MESH_SPIFFE_ID':
+      return 'unexpected_spiffe_id';
+    default:
+      return 'untrusted_certificate';
+  }
+}
+
+const VERIFY_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_MESH_SPIFFE_ID',
+]);
+
+/** The refusal reason when a connection error is our TLS verification failing, else undefined. */
+export function tlsRefusalOf(err: NodeJS.ErrnoException): string | undefined {
+  return err.code && VERIFY_CODES.has(err.code) ? refusalReason(err.code) : undefined;
+}
+
+export interface InboundServerOptions {
+  /** absent: the agent has no tls settings, so TLS connections are refused */
+  cert: WorkloadCertificate | undefined;
+  trustDomain: string;
+  /** the PeerAuthentication mode in force, read per connection (it changes with config reloads) */
+  mode: () => PeerMode;
+  refusals: MtlsRefusals;
+  serverOptions: http.ServerOptions;
+}
+
+const SNIFF_TIMEOUT_MS = 60_000;
+
+/**
+ * The inbound server: a plaintext http.Server that hands TLS connections to an internal https.Server after
+ * looking at their first byte. Closing, closeIdleConnections and closeAllConnections cover both.
+ */
+export function inboundServer(handler: http.RequestListener, o: InboundServerOptions): http.Server {
+  const server = http.createServer(o.serverOptions, handler);
+  const secure = o.cert
+    ? https.createServer(
+        {
+          ...o.serverOptions,
+          ...o.cert.serverOptions(),
+          requestCert: true,
+          // We check the client certificate ourselves, to say why a caller was refused.
+          rejectUnauthorized: false,
+          ALPNProtocols: ['http/1.1'],
+        },
+        handler,
+      )
+    : undefined;
+  const cert = o.cert;
+  if (secure && cert) {
+    secure.on('upgrade', (...args: unknown[]) => server.emit('upgrade', ...args));
+    cert.onChange(() => secure.setSecureContext(cert.serverOptions()));
+    const httpOnSecure = secure.listeners('secureConnection') as Array<(s: tls.TLSSocket) => void>;
+    secure.removeAllListeners('secureConnection');
+    secure.on('secureConnection', (socket: tls.TLSSocket) => {
+      const id = verifyClient(socket, o);
+      if (id === undefined) return void socket.destroy();
+      principals.set(socket, id);
+      for (const l of httpOnSecure) l.call(secure, socket);
+    });
+    secure.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      o.refusals.refuse('inbound', 'handshake_failed', {
+        peer: socket.remoteAddress,
+        detail: err.code ?? err.message,
+      });
+    });
+  }
+
+  const httpOnConnection = server.listeners('connection') as Array<(s: net.Socket) => void>;
+  server.removeAllListeners('connection');
+  // Sockets not (yet) owned by an http server's connection list: still sniffing, or inside TLS.
+  const untracked = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    untracked.add(socket);
+    socket.once('close', () => untracked.delete(socket));
+    socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      socket.setTimeout(0);
+      const mode = o.mode();
+      const peer = socket.remoteAddress;
+      if (chunk[0] === 0x16) {
+        if (!secure) return refuse(socket, o, 'tls_not_configured', peer);
+        if (mode === 'DISABLE') return refuse(socket, o, 'tls_under_disable', peer);
+        socket.unshift(chunk);
+        secure.emit('connection', socket);
+        return;
+      }
+      if (mode === 'STRICT') return refuse(socket, o, 'plaintext_under_strict', peer);
+      untracked.delete(socket);
+      // http consumes the socket's handle directly: the chunk we read must be handed over by hand.
+      for (const l of httpOnConnection) l.call(server, socket);
+      socket.emit('data', chunk);
+      socket.resume();
+    });
+  });
+
+  const closeIdle = server.closeIdleConnections.bind(server);
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdle();
+    secure?.closeIdleConnections();
+  };
+  server.closeAllConnections = () => {
+    closeAll();
+    secure?.closeAllConnections();
+    for (const s of untracked) s.destroy();
+    untracked.clear();
+  };
+  return server;
+}
+
+function refuse(socket: net.Socket, o: InboundServerOptions, reason: string, peer: string | undefined): void {
+  o.refusals.refuse('inbound', reason, { peer });
+  socket.destroy();
+}
+
+/** The caller's SPIFFE ID when its certificate is acceptable; undefined (and logged) when not. */
+function verifyClient(socket: tls.TLSSocket, o: InboundServerOptions): string | undefined {
+  const peer = socket.remoteAddress;
+  const presented = socket.getPeerCertificate();
+  if (!presented || Object.keys(presented).length === 0) {
+    o.refusals.refuse('inbound', 'no_client_certificate', { peer });
+    return undefined;
+  }
+  const id = spiffeIdOfSan(presented.subjectaltname);
+  if (!socket.authorized) {
+    const err: unknown = socket.authorizationError;
+    const code =
+      typeof err === 'string' ? err : ((err as NodeJS.ErrnoException | undefined)?.code ?? String(err));
+    o.refusals.refuse('inbound', refusalReason(code), { peer, principal: id, detail: code });
+    return undefined;
+  }
+  const td = id ? parseSpiffeId(id)?.trustDomain : undefined;
+  if (!id || td !== o.trustDomain) {
+    o.refusals.refuse('inbound', 'unexpected_spiffe_id', {
+      peer,
+      principal: id ?? presented.subjectaltname,
+      detail: `not a SPIFFE ID of trust domain ${o.trustDomain}`,
+    });
+    return undefined;
+  }
+  return id;
+}
+
+/** Checks the callee's SPIFFE ID against what the destination is expected to run as. */
+function checkPeerId(
+  cert: tls.PeerCertificate,
+  security: UpstreamSecurity,
+  trustDomain: string,
+): Error | undefined {
+  const id = spiffeIdOfSan(cert.subjectaltname);
+  const ok = id
+    ? security.expectedIds.length > 0
+      ? security.expectedIds.includes(id)
+      : parseSpiffeId(id)?.trustDomain === trustDomain
+    : false;
+  if (ok) return undefined;
+  const expected =
+    security.expectedIds.length > 0 ? security.expectedIds.join(', ') : `any ID of ${trustDomain}`;
+  return Object.assign(new Error(`peer presented ${id ?? 'no SPIFFE ID'}, expected ${expected}`), {
+    code: 'ERR_MESH_SPIFFE_ID',
+  });
+}
+
+/** Upstream connections over mTLS (plain for MESH_EXTERNAL destinations). */
+export function mtlsUpstream(
+  cert: WorkloadCertificate,
+  trustDomain: string,
+  refusals: MtlsRefusals,
+): UpstreamTransport {
+  return {
+    securityPolicy: 'mutual_tls',
+    connect(host, port, security) {
+      if (security && !security.mtls) return net.connect({ host, port, noDelay: true });
+      const sec = security ?? { mtls: true, expectedIds: [] };
+      const socket = tls.connect({
+        host,
+        port,
+        secureContext: cert.clientContext(),
+        ALPNProtocols: ['http/1.1'],
+        checkServerIdentity: (_host, peerCert) => checkPeerId(peerCert, sec, trustDomain),
+      });
+      socket.setNoDelay(true);
+      socket.once('secureConnect', () => {
+        const id = spiffeIdOfSan(socket.getPeerCertificate().subjectaltname);
+        if (id) principals.set(socket, id);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        const reason = tlsRefusalOf(err);
+        if (reason) refusals.refuse('outbound', reason, { peer: `${host}:${port}`, detail: err.message });
+      });
+      return socket;
+    },
+  };
+}
