@@ -1,6 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createStorageClient, storageConfigSchema, type StorageClient } from '@meshscope/collector';
+import {
+  createStorageClient,
+  queryLimitsSchema,
+  storageConfigSchema,
+  type StorageClient,
+} from '@meshscope/collector';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +168,31 @@ describe('errors', () => {
       await down.close();
       await gone.close();
     }
+  });
+});
+
+describe('storage limits', () => {
+  it('lets ClickHouse stop a read over its memory ceiling, answered as a 503 that says how to narrow it', async () => {
+    const tight = await buildApp({
+      storage: db.storage,
+      queryLimits: queryLimitsSchema.parse({ ...db.config.queryLimits, maxMemoryBytes: 64 * 1024 }),
+    });
+    try {
+      const mesh = await tight.inject({ url: `/api/mesh/services?${windowQuery()}` });
+      expect(mesh.statusCode, mesh.body).toBe(503);
+      expect(mesh.json<{ error: { message: string } }>().error.message).toMatch(
+        /MEMORY_LIMIT_EXCEEDED.*narrow the time window/,
+      );
+      const jaeger = await tight.inject({
+        url: `/api/dependencies?endTs=${world.window.endSec * 1000}&lookback=600000`,
+      });
+      expect(jaeger.statusCode).toBe(503);
+      expect(jaeger.json()).toMatchObject({ data: null, errors: [{ code: 503 }] });
+    } finally {
+      await tight.close();
+    }
+    // the same reads within the default limits succeed
+    expect((await app.inject({ url: `/api/mesh/services?${windowQuery()}` })).statusCode).toBe(200);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type GraphNode,
 } from '../../src/api/mesh.js';
 import { buildApp } from '../../src/app.js';
+import { queryConfigSchema } from '../../src/config.js';
 import { criticalPathOfRows, criticalPathSchema } from '../../src/tracing/critical-path.js';
 import { openTestStorage, type TestStorage } from '../helpers/storage.js';
 import {
@@ -307,6 +308,48 @@ describe('GET /api/mesh/topology', () => {
       `svc:${LEGACY}/web`,
       'user',
     ]);
+  });
+});
+
+describe('configured health tolerances', () => {
+  it('replace Kiali’s defaults where they match, for services, nodes and edges alike', async () => {
+    const lenient = await buildApp({
+      storage: db.storage,
+      queryLimits: db.config.queryLimits,
+      now: () => nowMs,
+      config: queryConfigSchema.parse({
+        health: {
+          rate: [
+            { namespace: MESH, tolerance: [{ code: '5XX', degraded: 5, failure: 50, protocol: 'http' }] },
+          ],
+        },
+      }),
+    });
+    try {
+      const get = async <S extends z.ZodType>(url: string, schema: S): Promise<z.infer<S>> => {
+        const res = await lenient.inject({ method: 'GET', url });
+        expect(res.statusCode, res.body).toBe(200);
+        return schema.parse(res.json());
+      };
+      const services = await get(`/api/mesh/services?${windowQuery()}`, servicesResponseSchema);
+      const health = new Map(services.services.map((s) => [s.name, s.health]));
+      // 2 % 5xx is under the configured 5 %; the legacy namespace keeps the defaults (> 0 %: Degraded)
+      expect(health.get('reviews')).toBe('Healthy');
+      expect(health.get('orders')).toBe('Degraded');
+      const graph = await get(`/api/mesh/topology?${windowQuery()}`, topologyResponseSchema);
+      const toReviews = graph.edges.find(
+        (e) => e.source === `svc:${MESH}/frontend` && e.target === `svc:${MESH}/reviews`,
+      );
+      expect(toReviews?.signals.errorRate).toBe(0.02);
+      expect(toReviews?.health).toBe('Healthy');
+      expect(graph.nodes.find((n) => n.id === `svc:${MESH}/reviews`)?.health).toBe('Healthy');
+      const toOrders = graph.edges.find(
+        (e) => e.source === `svc:${LEGACY}/web` && e.target === `svc:${LEGACY}/orders`,
+      );
+      expect(toOrders?.health).toBe('Degraded');
+    } finally {
+      await lenient.close();
+    }
   });
 });
 
