@@ -1,7 +1,7 @@
 /**
  * `meshscope start` (what `npm start` runs) as a user meets it: one process, embedded ClickHouse in a
- * data directory, OTLP in, the query API and the UI out on one port, a clean Ctrl-C, and a plain message
- * when a second one is started on the same data.
+ * data directory, OTLP in, the query API and the UI out on one port, API tokens from the environment, a
+ * clean Ctrl-C, and a plain message when a second one is started on the same data.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,6 +29,9 @@ let uiDir: string;
 let meshscope: MeshscopeProcess;
 let urls: Running;
 const PORTS = ['--otlp-http-port', '0', '--otlp-grpc-port', '0', '--query-port', '0'];
+const READ = 'read-token-all-in-one-0123456789';
+const ADMIN = 'admin-token-all-in-one-0123456789';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'meshscope-aio-'));
@@ -37,6 +40,8 @@ beforeAll(async () => {
     'start',
     ['--data-dir', dataDir, '--ui-dir', uiDir, '--no-demo', ...PORTS],
     runningAt,
+    60_000,
+    { MESHSCOPE_API_TOKENS: READ, MESHSCOPE_ADMIN_TOKENS: ADMIN },
   );
   meshscope = started.process;
   urls = started.ready;
@@ -53,7 +58,7 @@ describe('meshscope start', () => {
     const page = await fetch(`${urls.ui}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
-    const docs = await fetch(`${urls.ui}/api/docs/json`);
+    const docs = await fetch(`${urls.ui}/api/docs/json`, { headers: bearer(READ) });
     expect(docs.status).toBe(200);
   });
 
@@ -70,7 +75,7 @@ describe('meshscope start', () => {
     await provider.forceFlush();
     await provider.shutdown();
 
-    const res = await fetch(`${urls.ui}/api/traces/${traceId}`);
+    const res = await fetch(`${urls.ui}/api/traces/${traceId}`, { headers: bearer(READ) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       data: {
@@ -83,8 +88,26 @@ describe('meshscope start', () => {
     expect(body.data[0]?.traceID).toBe(traceId);
     expect(body.data[0]?.spans.map((s) => s.operationName)).toEqual(['GET /cart']);
     expect(Object.values(body.data[0]?.processes ?? {}).map((p) => p.serviceName)).toEqual(['checkout']);
-    const services = (await (await fetch(`${urls.ui}/api/services`)).json()) as { data: string[] };
-    expect(services.data).toContain('checkout');
+    const services = await fetch(`${urls.ui}/api/services`, { headers: bearer(ADMIN) });
+    expect(((await services.json()) as { data: string[] }).data).toEqual(['checkout']);
+  });
+
+  it('takes its API tokens from MESHSCOPE_API_TOKENS and MESHSCOPE_ADMIN_TOKENS', async () => {
+    const anonymous = await fetch(`${urls.ui}/api/services`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ data: null, errors: [{ code: 401 }] });
+    const wrong = await fetch(`${urls.ui}/api/mesh/services`, { headers: bearer('x'.repeat(32)) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { status: 401 } });
+    // a write with a read token is refused before routing; an admin token gets past the check
+    const write = await fetch(`${urls.ui}/api/mesh/alerts`, { method: 'POST', headers: bearer(READ) });
+    expect(write.status).toBe(403);
+    expect(await write.json()).toMatchObject({ error: { status: 403 } });
+    const admin = await fetch(`${urls.ui}/api/mesh/alerts`, { method: 'POST', headers: bearer(ADMIN) });
+    expect([401, 403]).not.toContain(admin.status);
+    // operations endpoints and the UI's files stay open
+    expect((await fetch(`${urls.ui}/readyz`)).status).toBe(200);
+    expect((await fetch(`${urls.otlpHttp}/readyz`)).status).toBe(200);
   });
 
   it('refuses a second start on the same data directory, saying why', () => {
