@@ -117,7 +117,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   let version = 1;
   let currentMesh = mesh.config;
   let currentRegistry = registry.services;
-  const self = { trustDomain: id.trustDomain };
+  const self = { trustDomain: id.trustDomain, labels: ownLabels, appPort: config.app?.port };
 
   const refusals = new MtlsRefusals(log);
   const cert = config.tls
@@ -192,7 +192,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     ? inboundServer(createInboundHandler(state, appAgent), {
         cert,
         trustDomain: id.trustDomain,
-        mode: () => 'PERMISSIVE',
+        mode: () => state.table.peerMode,
         refusals,
         serverOptions: SERVER_OPTIONS,
       })
@@ -212,6 +212,14 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         renderPrometheus(telemetry.metrics.series(), {
           exporter: telemetry.exporter?.stats,
           labeledCounters: [
+            {
+              name: 'meshscope_agent_authz_total',
+              help: 'Requests denied or audited by AuthorizationPolicy, by action and policy.',
+              samples: [...state.authzCounts].map(([k, value]) => {
+                const [action = '', policy = ''] = k.split('|');
+                return { attributes: { action, policy }, value };
+              }),
+            },
             {
               name: 'meshscope_agent_mtls_refused_total',
               help: 'Connections refused by mTLS checks, by direction and reason.',
@@ -243,6 +251,14 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     }),
   );
 
+  const warnStrictWithoutTls = () => {
+    if (!cert && state.table.peerMode === 'STRICT')
+      log.error(
+        'PeerAuthentication STRICT applies to this workload but the agent has no tls settings: every inbound connection is refused',
+      );
+  };
+  warnStrictWithoutTls();
+
   let reloading: Promise<boolean> = Promise.resolve(false);
   const reloadNow = async (): Promise<boolean> => {
     const [m, r] = await Promise.all([loadMesh(), loadRegistry()]);
@@ -262,6 +278,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     currentRegistry = r.services;
     // Requests in flight keep the table they started with; new ones take this one.
     state.table = new RouteTable(currentMesh, currentRegistry, ns, version, self);
+    warnStrictWithoutTls();
     log.info({ version }, 'config applied');
     events.emit('applied', { version });
     return true;

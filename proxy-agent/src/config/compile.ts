@@ -1,7 +1,10 @@
 /** Turns validated resources into the compiled model, checking the rules that span fields and resources. */
+import { compileAuthorizationPolicy, compilePeerAuthentication } from './compile-security.js';
 import type { ConfigIssue } from './issues.js';
 import {
+  type AuthorizationPolicyModel,
   type DestinationRuleModel,
+  type PeerAuthenticationModel,
   type HeaderOps,
   type HttpRoute,
   type LoadBalancerPolicy,
@@ -317,6 +320,8 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
   const virtualServices = new Map<string, VirtualServiceModel>();
   const destinationRules = new Map<string, DestinationRuleModel>();
   const rateLimits: RateLimitModel[] = [];
+  const peerAuthentications: PeerAuthenticationModel[] = [];
+  const authorizationPolicies: AuthorizationPolicyModel[] = [];
   const vsRoutes: Array<{ issues: Issues; routes: readonly HttpRoute[] }> = [];
 
   for (const r of resources) {
@@ -367,6 +372,23 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
         destinationRules.set(dr.host, dr);
         break;
       }
+      case 'PeerAuthentication': {
+        const pa = compilePeerAuthentication(r.name, r.namespace, r.spec);
+        // Istio applies the oldest of several; a file has no age, so two are an error.
+        const twin = pa.selector
+          ? undefined
+          : peerAuthentications.find((o) => !o.selector && o.namespace === pa.namespace);
+        if (twin)
+          issues.add(
+            'spec.selector',
+            `namespace ${pa.namespace} already has a namespace-wide PeerAuthentication (${twin.name})`,
+          );
+        peerAuthentications.push(pa);
+        break;
+      }
+      case 'AuthorizationPolicy':
+        authorizationPolicies.push(compileAuthorizationPolicy(r.name, r.namespace, r.spec));
+        break;
       case 'LocalRateLimit': {
         const s = r.spec;
         rateLimits.push({
@@ -420,6 +442,8 @@ export function compileMeshConfig(resources: readonly MeshResource[]): MeshConfi
       virtualServices,
       destinationRules,
       rateLimits,
+      peerAuthentications,
+      authorizationPolicies,
       resources: resources.map((r) => ({ ...r })),
     },
   };

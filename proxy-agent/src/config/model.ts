@@ -174,6 +174,48 @@ export interface RateLimitModel {
   bucket: TokenBucketPolicy;
 }
 
+export type MtlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
+export interface PeerAuthenticationModel {
+  name: string;
+  namespace: string;
+  /** absent: namespace-wide (mesh-wide in the root namespace) */
+  selector?: Readonly<Record<string, string>>;
+  mode: MtlsMode;
+  portModes: ReadonlyMap<number, MtlsMode>;
+}
+
+/** Istio's string match for authorization values: exact, `abc*`, `*abc`, `*` (present, non-empty). */
+export type ValuePattern =
+  | { kind: 'exact'; value: string }
+  | { kind: 'prefix'; value: string }
+  | { kind: 'suffix'; value: string }
+  | { kind: 'present' };
+
+/** One `from.source` or `to.operation`: every field set must match (values of a field OR). */
+export type AuthzFields = ReadonlyArray<{
+  field: 'principal' | 'namespace' | 'host' | 'port' | 'method' | 'path';
+  negate: boolean;
+  patterns: readonly ValuePattern[];
+}>;
+
+export interface AuthzRule {
+  /** empty: any source */
+  from: readonly AuthzFields[];
+  /** empty: any operation */
+  to: readonly AuthzFields[];
+}
+
+export interface AuthorizationPolicyModel {
+  /** `namespace/name`, as logged and counted */
+  name: string;
+  namespace: string;
+  selector?: Readonly<Record<string, string>>;
+  action: 'ALLOW' | 'DENY' | 'AUDIT';
+  /** no rules: matches nothing (an ALLOW policy without rules denies everything, as in Istio) */
+  rules: readonly AuthzRule[];
+}
+
 /** Everything one configuration file says, compiled. */
 export interface MeshConfig {
   services: readonly ServiceModel[];
@@ -181,6 +223,8 @@ export interface MeshConfig {
   virtualServices: ReadonlyMap<string, VirtualServiceModel>;
   destinationRules: ReadonlyMap<string, DestinationRuleModel>;
   rateLimits: readonly RateLimitModel[];
+  peerAuthentications: readonly PeerAuthenticationModel[];
+  authorizationPolicies: readonly AuthorizationPolicyModel[];
   /** the validated resources, for the admin /config view */
   resources: readonly unknown[];
 }

@@ -219,6 +219,61 @@ export const localRateLimitSpec = z
   });
 export type LocalRateLimitSpec = z.infer<typeof localRateLimitSpec>;
 
+const workloadSelector = z.strictObject({ matchLabels: labels });
+const mtlsMode = z.enum(['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT']);
+
+/** security.istio.io PeerAuthentication: which connections a workload's inbound listener accepts. */
+export const peerAuthenticationSpec = z
+  .strictObject({
+    selector: workloadSelector.optional(),
+    mtls: z.strictObject({ mode: mtlsMode.default('UNSET') }).optional(),
+    portLevelMtls: z
+      .record(z.string().regex(/^\d+$/, 'keys are port numbers'), z.strictObject({ mode: mtlsMode }))
+      .optional(),
+  })
+  .refine((s) => !s.portLevelMtls || s.selector, {
+    message: 'portLevelMtls needs a selector (as in Istio)',
+    path: ['portLevelMtls'],
+  });
+export type PeerAuthenticationSpec = z.infer<typeof peerAuthenticationSpec>;
+
+const values = z.array(z.string()).optional();
+const nonEmpty = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
+const source = z
+  .strictObject({ principals: values, notPrincipals: values, namespaces: values, notNamespaces: values })
+  .refine(nonEmpty, { message: 'a source needs at least one field' });
+const portList = z.array(z.string().regex(/^\d+$/, 'ports are numbers written as strings')).optional();
+const operation = z
+  .strictObject({
+    hosts: values,
+    notHosts: values,
+    ports: portList,
+    notPorts: portList,
+    methods: values,
+    notMethods: values,
+    paths: values,
+    notPaths: values,
+  })
+  .refine(nonEmpty, { message: 'an operation needs at least one field' });
+
+/** security.istio.io AuthorizationPolicy (ALLOW / DENY / AUDIT; `when` and CUSTOM are not supported). */
+export const authorizationPolicySpec = z.strictObject({
+  selector: workloadSelector.optional(),
+  action: z
+    .enum(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'])
+    .default('ALLOW')
+    .refine((a) => a !== 'CUSTOM', { message: 'CUSTOM (external authorization) is not supported' }),
+  rules: z
+    .array(
+      z.strictObject({
+        from: z.array(z.strictObject({ source })).optional(),
+        to: z.array(z.strictObject({ operation })).optional(),
+      }),
+    )
+    .optional(),
+});
+export type AuthorizationPolicySpec = z.infer<typeof authorizationPolicySpec>;
+
 export const metadataSchema = z.object({
   name: z.string().min(1),
   namespace: z.string().min(1).optional(),
@@ -240,6 +295,14 @@ export const SPECS = {
     spec: serviceEntrySpec,
   },
   LocalRateLimit: { apiVersions: ['meshscope.io/v1alpha1'], spec: localRateLimitSpec },
+  PeerAuthentication: {
+    apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
+    spec: peerAuthenticationSpec,
+  },
+  AuthorizationPolicy: {
+    apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'],
+    spec: authorizationPolicySpec,
+  },
 } as const;
 export type ResourceKind = keyof typeof SPECS;
 
@@ -252,4 +315,6 @@ export type MeshResource =
   | (ResourceBase & { kind: 'VirtualService'; spec: VirtualServiceSpec })
   | (ResourceBase & { kind: 'DestinationRule'; spec: DestinationRuleSpec })
   | (ResourceBase & { kind: 'ServiceEntry'; spec: ServiceEntrySpec })
-  | (ResourceBase & { kind: 'LocalRateLimit'; spec: LocalRateLimitSpec });
+  | (ResourceBase & { kind: 'LocalRateLimit'; spec: LocalRateLimitSpec })
+  | (ResourceBase & { kind: 'PeerAuthentication'; spec: PeerAuthenticationSpec })
+  | (ResourceBase & { kind: 'AuthorizationPolicy'; spec: AuthorizationPolicySpec });

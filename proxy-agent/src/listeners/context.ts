@@ -15,6 +15,8 @@ export class AgentState {
   inboundInflight = 0;
   mirrorsInflight = 0;
   mirrorsSkipped = 0;
+  /** AuthorizationPolicy outcomes by `action|policy`, for /metrics */
+  readonly authzCounts = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
   private readonly buckets = new Map<string, { model: RateLimitModel; bucket: TokenBucket }>();
 
@@ -47,6 +49,11 @@ export class AgentState {
   /** Called by the listeners whenever a request finishes. */
   requestDone(): void {
     if (this.idleWaiters.length > 0 && this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  countAuthz(action: 'deny' | 'audit', policy: string): void {
+    const key = `${action}|${policy}`;
+    this.authzCounts.set(key, (this.authzCounts.get(key) ?? 0) + 1);
   }
 
   /** Takes a token from a local rate limit; the bucket persists across reloads unless its shape changed. */

@@ -9,6 +9,7 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
+import { authorize } from '../security/authorization.js';
 import { peerPrincipal } from './mtls.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
@@ -51,6 +52,8 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     let flags = '-';
     let finished = false;
     let upReq: http.ClientRequest | undefined = undefined;
+    /** the AuthorizationPolicy that denied the request */
+    let deniedBy: string | undefined;
 
     const finish = () => {
       if (finished) return;
@@ -74,6 +77,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
           startMs,
           endMs,
           requestId,
+          deniedBy,
         );
     };
     res.once('finish', finish);
@@ -83,6 +87,29 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       upReq?.destroy();
       finish();
     });
+
+    // RBAC before anything else, as Envoy's filter chain does: a denied request costs no rate-limit token.
+    const authz = state.table.authz;
+    if (authz.deny.length + authz.allow.length + authz.audit.length > 0) {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const d = authorize(authz, {
+        principal: callerId ?? '',
+        host: req.headers.host ?? '',
+        port: app.port,
+        method: req.method ?? 'GET',
+        path: q < 0 ? url : url.slice(0, q),
+      });
+      for (const a of d.audited) state.countAuthz('audit', a);
+      if (!d.allowed) {
+        status = 403;
+        deniedBy = d.policy ?? 'no ALLOW policy matched';
+        state.countAuthz('deny', deniedBy);
+        state.log.debug({ policy: deniedBy, principal: callerId, path: url }, 'RBAC: access denied');
+        localReply(res, 403, 'RBAC: access denied', undefined, state.draining);
+        return;
+      }
+    }
 
     const limit = state.table.inboundRateLimit;
     if (limit) {
@@ -211,6 +238,7 @@ function emitServerSpan(
   startMs: number,
   endMs: number,
   requestId: string,
+  deniedBy: string | undefined,
 ): void {
   const t = state.telemetry;
   const url = req.url ?? '/';
@@ -229,6 +257,7 @@ function emitServerSpan(
   attrs['network.peer.address'] = peerAddr;
   attrs['guid:x-request-id'] = requestId;
   if (status > 0) attrs['http.response.status_code'] = status;
+  if (deniedBy !== undefined) attrs['meshscope.authz.denied_by'] = deniedBy;
   // Semconv: on a SERVER span only 5xx (or no response) is an error.
   t.emit(
     new AgentSpan(

@@ -97,7 +97,21 @@ const SNIFF_TIMEOUT_MS = 60_000;
  * looking at their first byte. Closing, closeIdleConnections and closeAllConnections cover both.
  */
 export function inboundServer(handler: http.RequestListener, o: InboundServerOptions): http.Server {
-  const server = http.createServer(o.serverOptions, handler);
+  // The mode is checked again per request: a keep-alive connection opened under an earlier mode is closed
+  // once a reload forbids its kind (Envoy drains connections of a filter chain that changed).
+  const guarded: http.RequestListener = (req, res) => {
+    const mode = o.mode();
+    const mutual = principals.has(req.socket);
+    if ((mode === 'STRICT' && !mutual) || (mode === 'DISABLE' && mutual)) {
+      o.refusals.refuse('inbound', mutual ? 'tls_under_disable' : 'plaintext_under_strict', {
+        peer: req.socket.remoteAddress,
+      });
+      req.socket.destroy();
+      return;
+    }
+    handler(req, res);
+  };
+  const server = http.createServer(o.serverOptions, guarded);
   const secure = o.cert
     ? https.createServer(
         {
@@ -108,7 +122,7 @@ export function inboundServer(handler: http.RequestListener, o: InboundServerOpt
           rejectUnauthorized: false,
           ALPNProtocols: ['http/1.1'],
         },
-        handler,
+        guarded,
       )
     : undefined;
   const cert = o.cert;

@@ -13,6 +13,8 @@ import type {
 } from '../config/model.js';
 import { compileTrafficPolicy } from '../config/compile.js';
 import type { UpstreamSecurity } from '../listeners/transport.js';
+import { policiesFor, type WorkloadPolicies } from '../security/authorization.js';
+import { type PeerMode, resolvePeerMode } from '../security/peer-authentication.js';
 
 export interface EndpointDef {
   /** `address:port`, the identity of the endpoint across reloads */
@@ -38,9 +40,13 @@ export interface ClusterDef {
 /** What the table needs to know about the workload it runs in. */
 export interface TableSelf {
   trustDomain: string;
+  /** workload labels, for PeerAuthentication / AuthorizationPolicy selectors */
+  labels: Readonly<Record<string, string>>;
+  /** the app port: portLevelMtls and AuthorizationPolicy `ports` refer to it */
+  appPort: number | undefined;
 }
 
-const DEFAULT_SELF: TableSelf = { trustDomain: 'cluster.local' };
+const DEFAULT_SELF: TableSelf = { trustDomain: 'cluster.local', labels: {}, appPort: undefined };
 
 const DEFAULT_POLICY = compileTrafficPolicy(undefined);
 
@@ -59,6 +65,10 @@ export class RouteTable {
   readonly inboundRateLimit: RateLimitModel | undefined;
   private readonly hostRateLimits = new Map<string, RateLimitModel>();
   private readonly routeRateLimits = new Map<string, RateLimitModel>();
+  /** what the inbound listener accepts (PeerAuthentication) */
+  readonly peerMode: PeerMode;
+  /** the AuthorizationPolicies that apply to this workload */
+  readonly authz: WorkloadPolicies;
 
   constructor(
     readonly config: MeshConfig,
@@ -71,6 +81,9 @@ export class RouteTable {
     for (const s of registry) this.services.set(s.host, s);
     for (const s of config.services) this.services.set(s.host, s);
     for (const host of this.services.keys()) this.addAliases(host);
+    const workload = { namespace: ownNamespace, labels: self.labels, port: self.appPort };
+    this.peerMode = resolvePeerMode(config.peerAuthentications, workload);
+    this.authz = policiesFor(config.authorizationPolicies, workload);
     for (const rl of config.rateLimits) {
       if (rl.target.kind === 'inbound') this.inboundRateLimit = rl;
       else if (rl.target.kind === 'host') this.hostRateLimits.set(rl.target.host, rl);
