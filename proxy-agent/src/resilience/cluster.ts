@@ -4,6 +4,7 @@
  * a reload neither forgets ejections nor drops pooled connections, unless the pool settings changed.
  */
 import http from 'node:http';
+import { TLSSocket } from 'node:tls';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ClientRequestArgs } from 'node:http';
@@ -65,7 +66,8 @@ export class PoolAgent extends http.Agent {
       socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' }));
     }, this.pool.connectTimeoutMs);
     const clear = () => clearTimeout(timer);
-    socket.once('connect', clear);
+    // connectTimeout covers the TLS handshake too: a peer that accepts but never completes it is a failure.
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', clear);
     socket.once('close', clear);
     return socket;
   }
