@@ -32,6 +32,7 @@ export type {
   OperationInfo,
   RedGroup,
   RedPoint,
+  ReadOptions,
   RedQuery,
   SpanSearch,
   TraceHit,

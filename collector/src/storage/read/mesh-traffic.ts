@@ -1,7 +1,7 @@
 import { Tables } from '../schema/tables.js';
 import type { Latency, Window } from './read-api.js';
 import { QUANTILES } from './read-api.js';
-import { latencyOf, rollupFor, timeBucket, windowWhere, type ReadContext } from './read-context.js';
+import { latencyOf, rollupRows, timeBucket, type ReadContext, type Rollup } from './read-context.js';
 import { Params } from './sql.js';
 
 /**
@@ -90,6 +90,36 @@ export interface MeshTrafficRow extends Latency {
   destVersions: string[];
 }
 
+/** The edge rollups, per minute and per hour, with every column an edge read uses. */
+export const EDGE_ROLLUP: Rollup = {
+  minute: Tables.edges1m,
+  hour: Tables.edges1h,
+  columns: [
+    'Reporter',
+    'ConnectionType',
+    'SourceService',
+    'SourceWorkload',
+    'SourceNamespace',
+    'SourceVersion',
+    'SourcePrincipal',
+    'DestService',
+    'DestWorkload',
+    'DestNamespace',
+    'DestVersion',
+    'DestPrincipal',
+    'Protocol',
+    'Mtls',
+    'Requests',
+    'Http4xx',
+    'Http5xx',
+    'GrpcErrors',
+    'NoResponse',
+    'DurationSumMs',
+    'LatencyDigest',
+    'LatencyBuckets',
+  ],
+};
+
 const PRINCIPALS_MAX = 20;
 const VERSIONS_MAX = 50;
 const NO_VALUE = `('', 'unknown')`;
@@ -113,15 +143,14 @@ function endpointDims(side: 'Source' | 'Dest', level: TrafficLevel, keep: boolea
   ];
 }
 
-/** The rows that count, per the rule in the module comment; `window` is the same bounded window. */
-function countedOnce(table: string, window: string): string {
+/** The rows that count, per the rule in the module comment, judged over the same window. */
+function countedOnce(ctx: ReadContext, query: MeshTrafficQuery, p: Params): string {
+  const destinations = rollupRows(ctx, EDGE_ROLLUP, query, [`Reporter = 'destination'`], p);
+  const agents = rollupRows(ctx, EDGE_ROLLUP, query, [`Reporter IN ('source', 'destination')`], p);
   return `(Reporter = 'destination'
     OR (Reporter = 'source' AND (DestNamespace, DestService) NOT IN (
-      SELECT DestNamespace, DestService FROM ${table} WHERE ${window} AND Reporter = 'destination'
-      GROUP BY DestNamespace, DestService))
-    OR (Reporter = 'spans' AND DestService NOT IN (
-      SELECT DestService FROM ${table} WHERE ${window} AND Reporter IN ('source', 'destination')
-      GROUP BY DestService)))`;
+      SELECT DestNamespace, DestService FROM ${destinations} GROUP BY DestNamespace, DestService))
+    OR (Reporter = 'spans' AND DestService NOT IN (SELECT DestService FROM ${agents} GROUP BY DestService)))`;
 }
 
 interface RawTrafficRow {
@@ -158,16 +187,14 @@ interface RawTrafficRow {
 
 export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Promise<MeshTrafficRow[]> {
   const p = new Params();
-  const { table, timeCol } = rollupFor(query, Tables.edges1m, Tables.edges1h);
-  const t = ctx.table(table);
-  const window = windowWhere(query, timeCol, p).join(' AND ');
-  const where = [window, countedOnce(t, window)];
   const reporters: string[] = [];
   if (query.agents !== false) reporters.push('source', 'destination');
   if (query.spans !== false) reporters.push('spans');
-  where.push(`Reporter IN ${p.add(reporters, 'Array(String)')}`);
-  if (query.sourceServices) where.push(`SourceService IN ${p.add(query.sourceServices, 'Array(String)')}`);
-  if (query.destServices) where.push(`DestService IN ${p.add(query.destServices, 'Array(String)')}`);
+  const filters = [`Reporter IN ${p.add(reporters, 'Array(String)')}`];
+  if (query.sourceServices) filters.push(`SourceService IN ${p.add(query.sourceServices, 'Array(String)')}`);
+  if (query.destServices) filters.push(`DestService IN ${p.add(query.destServices, 'Array(String)')}`);
+  const rowsIn = rollupRows(ctx, EDGE_ROLLUP, query, filters, p);
+  const counted = countedOnce(ctx, query, p);
   const dims = [
     ...endpointDims('Source', query.level, query.bySource),
     ...endpointDims('Dest', query.level, query.byDest),
@@ -175,15 +202,15 @@ export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Pr
   ];
   const keys = ['timeSec', 'via', 'connectionType', ...dims.map((d) => d.split(' AS ')[1] ?? d)];
   const rows = await ctx.rows<RawTrafficRow>(
-    `SELECT ${timeBucket(query, timeCol, p)} AS timeSec,
+    `SELECT ${timeBucket(query, 'Time', p)} AS timeSec,
        if(Reporter = 'spans', 'spans', 'mesh') AS via, ConnectionType AS connectionType, ${dims.join(', ')},
        max(Reporter = 'destination') AS destReported,
        sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(DurationSumMs) AS durationSumMs,
        sumMap([Protocol], [Requests], [Http4xx], [Http5xx], [GrpcErrors], [NoResponse]) AS byProtocol,
        ${query.identities === false ? IDENTITIES_NONE : IDENTITIES},
        ${query.latency === false ? LATENCY_NONE : latencySql()}
-     FROM ${t}
-     WHERE ${where.join('\n AND ')}
+     FROM ${rowsIn}
+     WHERE ${counted}
      GROUP BY ${keys.join(', ')}
      ORDER BY ${keys.join(', ')}
      LIMIT 100000`,
@@ -236,13 +263,11 @@ export async function trafficEndpoints(
   query: Window & { level: TrafficLevel },
 ): Promise<TrafficEndpointSeen[]> {
   const p = new Params();
-  const { table, timeCol } = rollupFor(query, Tables.edges1m, Tables.edges1h);
-  const t = ctx.table(table);
-  const window = windowWhere(query, timeCol, p).join(' AND ');
+  const rowsIn = rollupRows(ctx, EDGE_ROLLUP, query, [], p);
   const side = (s: 'Source' | 'Dest', connection: string) =>
     `SELECT ${endpointDims(s, query.level, true).join(', ')}, if(Reporter = 'spans', 'spans', 'mesh') AS via,
        ${connection} AS connectionType
-     FROM ${t} WHERE ${window}`;
+     FROM ${rowsIn}`;
   const rows = await ctx.rows<{
     Svc: string;
     Ns: string;

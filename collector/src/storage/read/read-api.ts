@@ -2,9 +2,9 @@ import type { StorageClient } from '../client.js';
 import type { QueryLimits } from '../config.js';
 import type { SpanKindName, SpanRow } from '../rows.js';
 import { LATENCY_BOUNDS_MS, Tables } from '../schema/tables.js';
-import { meshTraffic, trafficEndpoints } from './mesh-traffic.js';
+import { EDGE_ROLLUP, meshTraffic, trafficEndpoints } from './mesh-traffic.js';
 import type { MeshTrafficQuery, MeshTrafficRow, TrafficEndpointSeen, TrafficLevel } from './mesh-traffic.js';
-import type { ReadContext } from './read-context.js';
+import { rollupRows, timeBucket, type ReadContext, type Rollup } from './read-context.js';
 import { saturation, type SaturationPoint, type SaturationQuery } from './saturation.js';
 import { Params, readSettings } from './sql.js';
 import { SPAN_SELECT, toSpanRow } from './spans.js';
@@ -109,7 +109,34 @@ export interface OperationInfo {
   spanKind: string;
 }
 
-const HOUR = 3600;
+/** The span RED rollups, per minute and per hour, with every column a RED read uses. */
+const RED_ROLLUP: Rollup = {
+  minute: Tables.red1m,
+  hour: Tables.red1h,
+  columns: [
+    'ServiceName',
+    'SpanName',
+    'SpanKind',
+    'FromAgent',
+    'Requests',
+    'Errors',
+    'Http4xx',
+    'Http5xx',
+    'GrpcErrors',
+    'DurationSumNs',
+    'LatencyDigest',
+    'LatencyBuckets',
+  ],
+};
+
+export interface ReadOptions {
+  /**
+   * Take the whole hours of a window from the hourly rollups and only its ragged ends from the per-minute
+   * ones (default true). false reads per-minute rollups only: the reference the hourly path is tested
+   * against, and a way to rule it out when numbers look wrong.
+   */
+  hourRollups?: boolean;
+}
 
 /**
  * The typed read side of the schema, for the query service. Every statement is parameterised, bounded by a
@@ -123,11 +150,13 @@ export class ReadApi {
   constructor(
     private readonly storage: StorageClient,
     readonly limits: QueryLimits,
+    options: ReadOptions = {},
   ) {
     this.#settings = readSettings(limits);
     this.#context = {
       rows: (sql, params) => this.#rows(sql, params),
       table: (name) => this.storage.table(name),
+      hourRollups: options.hourRollups ?? true,
     };
   }
 
@@ -219,12 +248,11 @@ export class ReadApi {
   /** RED (rate, errors, duration) from span rollups, grouped and bucketed as asked. */
   async red(query: RedQuery): Promise<RedPoint[]> {
     const p = new Params();
-    const { table, timeCol } = this.#rollup(query, Tables.red1m, Tables.red1h);
-    const bucket = this.#bucketExpr(query, timeCol, p);
-    const where = this.#windowWhere(query, timeCol, p);
+    const where: string[] = [];
     if (query.services?.length) where.push(`ServiceName IN ${p.add(query.services, 'Array(String)')}`);
     if (query.spanKinds?.length) where.push(`SpanKind IN ${p.add(query.spanKinds, 'Array(String)')}`);
     if (query.fromAgent !== undefined) where.push(`FromAgent = ${query.fromAgent ? 1 : 0}`);
+    const rowsIn = rollupRows(this.#context, RED_ROLLUP, query, where, p);
     const groups: string[] = [];
     const service = query.groupBy.includes('service') ? 'ServiceName' : "''";
     const operation = query.groupBy.includes('operation') ? 'SpanName' : "''";
@@ -233,13 +261,13 @@ export class ReadApi {
     if (query.groupBy.includes('operation')) groups.push('operation');
     if (query.groupBy.includes('kind')) groups.push('spanKind');
     const rows = await this.#rows<Record<string, unknown>>(
-      `SELECT ${bucket} AS timeSec, ${service} AS service, ${operation} AS operation, ${kind} AS spanKind,
+      `SELECT ${timeBucket(query, 'Time', p)} AS timeSec, ${service} AS service, ${operation} AS operation,
+         ${kind} AS spanKind,
          sum(Requests) AS requests, sum(Errors) AS errors, sum(Http4xx) AS http4xx, sum(Http5xx) AS http5xx,
          sum(GrpcErrors) AS grpcErrors, sum(DurationSumNs) / 1e6 AS durationSumMs,
          quantilesTDigestMerge(${QUANTILES.join(', ')})(LatencyDigest) AS quantilesMs,
          sumForEachMerge(LatencyBuckets) AS bucketsLe
-       FROM ${this.storage.table(table)}
-       WHERE ${where.join(' AND ')}
+       FROM ${rowsIn}
        GROUP BY ${['timeSec', ...groups].join(', ')}
        ORDER BY ${['timeSec', ...groups].join(', ')}
        LIMIT 100000`,
@@ -263,10 +291,9 @@ export class ReadApi {
   /** Edge traffic from the edge rollups (agent metrics and span pairing). */
   async edges(query: EdgeQuery): Promise<EdgePoint[]> {
     const p = new Params();
-    const { table, timeCol } = this.#rollup(query, Tables.edges1m, Tables.edges1h);
-    const bucket = this.#bucketExpr(query, timeCol, p);
-    const where = this.#windowWhere(query, timeCol, p);
+    const where: string[] = [];
     if (query.reporters?.length) where.push(`Reporter IN ${p.add(query.reporters, 'Array(String)')}`);
+    const rowsIn = rollupRows(this.#context, EDGE_ROLLUP, query, where, p);
     const detail = query.detail ?? false;
     const dims: [string, string][] = [
       ['reporter', 'Reporter'],
@@ -284,14 +311,13 @@ export class ReadApi {
       ['protocol', 'Protocol'],
     ];
     const rows = await this.#rows<Record<string, unknown>>(
-      `SELECT ${bucket} AS timeSec, ${dims.map(([alias, expr]) => `${expr} AS ${alias}`).join(', ')},
+      `SELECT ${timeBucket(query, 'Time', p)} AS timeSec, ${dims.map(([alias, expr]) => `${expr} AS ${alias}`).join(', ')},
          sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(Http4xx) AS http4xx,
          sum(Http5xx) AS http5xx, sum(GrpcErrors) AS grpcErrors, sum(NoResponse) AS noResponse,
          sum(DurationSumMs) AS durationSumMs,
          quantilesTDigestWeightedMerge(${QUANTILES.join(', ')})(LatencyDigest) AS quantilesMs,
          sumForEachMerge(LatencyBuckets) AS bucketsLe
-       FROM ${this.storage.table(table)}
-       WHERE ${where.join(' AND ')}
+       FROM ${rowsIn}
        GROUP BY timeSec, ${dims.map(([alias]) => alias).join(', ')}
        ORDER BY timeSec, sourceService, destService
        LIMIT 100000`,
@@ -351,28 +377,6 @@ export class ReadApi {
   /** Slowest and baseline trace ids for one operation (latency attribution). */
   operationSamples(query: OperationSampleQuery): Promise<OperationSamples> {
     return operationSamples(this.#context, query);
-  }
-
-  /** Hourly rollups for long windows with hour-aligned buckets; per-minute rollups otherwise. */
-  #rollup(query: Window & { stepSec?: number }, minute: string, hour: string) {
-    const span = query.endSec - query.startSec;
-    const step = query.stepSec ?? span;
-    const hourly = span > 6 * HOUR && step % HOUR === 0 && query.startSec % HOUR === 0;
-    return hourly ? { table: hour, timeCol: 'Hour' } : { table: minute, timeCol: 'Minute' };
-  }
-
-  #bucketExpr(query: Window & { stepSec?: number }, timeCol: string, p: Params): string {
-    if (!query.stepSec) return `toUInt32(${p.add(Math.floor(query.startSec), 'UInt32')})`;
-    const step = p.add(Math.max(60, Math.floor(query.stepSec)), 'UInt32');
-    return `toUInt32(intDiv(toUnixTimestamp(${timeCol}), ${step}) * ${step})`;
-  }
-
-  #windowWhere(query: Window, timeCol: string, p: Params): string[] {
-    if (!(query.endSec > query.startSec)) throw new RangeError('window end must be after its start');
-    return [
-      `${timeCol} >= toDateTime(${p.add(Math.floor(query.startSec), 'UInt32')}, 'UTC')`,
-      `${timeCol} < toDateTime(${p.add(Math.ceil(query.endSec), 'UInt32')}, 'UTC')`,
-    ];
   }
 }
 
