@@ -17,7 +17,7 @@ import type { MeshConfig, ServiceModel } from './config/model.js';
 import { AgentState } from './listeners/context.js';
 import { createAppAgent, createInboundHandler } from './listeners/inbound.js';
 import { createOutboundHandler } from './listeners/outbound.js';
-import { inboundServer, MtlsRefusals, mtlsUpstream } from './listeners/mtls.js';
+import { inboundServer, MtlsStats, mtlsUpstream } from './listeners/mtls.js';
 import { plaintextServer, plaintextUpstream, SERVER_OPTIONS } from './listeners/transport.js';
 import { WorkloadCertificate } from './identity/workload-cert.js';
 import { inboundUpgrade, outboundUpgrade } from './listeners/upgrade-routes.js';
@@ -119,7 +119,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   let currentRegistry = registry.services;
   const self = { trustDomain: id.trustDomain, labels: ownLabels, appPort: config.app?.port };
 
-  const refusals = new MtlsRefusals(log);
+  const refusals = new MtlsStats(log);
   const cert = config.tls
     ? new WorkloadCertificate(config.tls, identity.principal, log, config.reloadDebounceMs)
     : undefined;
@@ -224,6 +224,14 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
               name: 'meshscope_agent_mtls_refused_total',
               help: 'Connections refused by mTLS checks, by direction and reason.',
               samples: refusals.samples(),
+            },
+            {
+              name: 'meshscope_agent_mtls_handshakes_total',
+              help: 'Upstream mTLS handshakes, full or resumed from a session ticket.',
+              samples: [
+                { attributes: { resumed: 'false' }, value: refusals.handshakes.full },
+                { attributes: { resumed: 'true' }, value: refusals.handshakes.resumed },
+              ],
             },
           ],
           counters: [

@@ -157,6 +157,35 @@ describe('mTLS between agents', () => {
     expect((await request(client.ports.outbound, { host: 'reviews' })).status).toBe(200);
   });
 
+  it('new upstream connections resume the TLS session, and the callee still knows the caller', async () => {
+    const before = await metricsOf(server);
+    const count = (m: string) =>
+      Number(
+        new RegExp(
+          `istio_requests_total\\{reporter="destination"[^}]*source_principal="${spiffe('productpage')}"[^}]*connection_security_policy="mutual_tls"[^}]*\\} (\\d+)`,
+        ).exec(m)?.[1] ?? 0,
+      );
+    const applied = new Promise((r) => client.events.once('applied', r));
+    writeFileSync(
+      meshFile,
+      meshServiceEntry(HOST, [{ port: server.ports.inbound ?? 0, serviceAccount: 'reviews' }]) +
+        `---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: reviews }\nspec:\n  host: reviews\n  trafficPolicy: { connectionPool: { http: { maxRequestsPerConnection: 1 } } }\n`,
+    );
+    await applied;
+    for (let i = 0; i < 20; i++)
+      expect((await request(client.ports.outbound, { host: 'reviews' })).status).toBe(200);
+    const m = await metricsOf(client);
+    const resumed = Number(/meshscope_agent_mtls_handshakes_total\{resumed="true"\} (\d+)/.exec(m)?.[1]);
+    expect(resumed).toBeGreaterThanOrEqual(15);
+    expect(count(await metricsOf(server)) - count(before)).toBe(20);
+    const back = new Promise((r) => client.events.once('applied', r));
+    writeFileSync(
+      meshFile,
+      meshServiceEntry(HOST, [{ port: server.ports.inbound ?? 0, serviceAccount: 'reviews' }]),
+    );
+    await back;
+  });
+
   it('the callee refuses a certificate from another CA and an expired one, saying why', async () => {
     const inbound = server.ports.inbound ?? 0;
     const other = await newCa();

@@ -2,14 +2,17 @@
  * `npm run bench:proxy`: the same backend direct, through nginx (1 worker, keep-alive upstream) and
  * through one agent hop (outbound agent → inbound agent → backend, each agent its own process, telemetry
  * on with its defaults (1 % of traces sampled) and exporting to a local OTLP sink; also with every trace
- * sampled and with telemetry off, to show what telemetry costs). Prints peak
- * throughput (wrk), latency at a fixed 1,000 req/s (open-loop Node generator), and the agents' RSS.
+ * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents). Prints
+ * peak throughput (wrk), latency at a fixed 1,000 req/s (open-loop Node generator), the agents' RSS, and
+ * the mTLS listener's new-connection rate with full handshakes and with TLS 1.3 session resumption.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initCa, type MeshCa } from '@meshscope/proxy-agent';
+import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
 import { fixedRate, mergeRates, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
 import { waitForQuiet } from './proxy/quiet.js';
@@ -60,23 +63,50 @@ function rssMb(pid: number | undefined): number {
 
 interface AgentPair {
   outboundPort: number;
+  inboundPort: number;
   pids: number[];
+}
+
+/** Workload certificate files for `sa` from `ca`, as `meshscope ca issue` writes them. */
+async function issue(
+  ca: MeshCa,
+  sa: string,
+): Promise<{ certFile: string; keyFile: string; bundleFile: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `meshscope-bench-${sa}-`));
+  const leaf = await ca.issueWithKey(`spiffe://cluster.local/ns/default/sa/${sa}`);
+  const files = {
+    certFile: join(dir, 'cert.pem'),
+    keyFile: join(dir, 'key.pem'),
+    bundleFile: join(dir, 'root.pem'),
+  };
+  writeFileSync(files.certFile, leaf.chainPem);
+  writeFileSync(files.keyFile, leaf.keyPem, { mode: 0o600 });
+  writeFileSync(files.bundleFile, leaf.bundlePem);
+  return files;
 }
 
 async function agentPair(
   name: string,
   backendPort: number,
   telemetry: Record<string, unknown>,
+  ca?: MeshCa,
 ): Promise<AgentPair> {
   type Ports = { ports: { outbound: number; inbound: number } };
   const inbound = await start<Ports>(
     'agent-process.js',
     [
       JSON.stringify({
-        identity: { workload: `backend-v1`, app: 'backend', version: 'v1', service: HOST },
+        identity: {
+          workload: `backend-v1`,
+          app: 'backend',
+          version: 'v1',
+          service: HOST,
+          serviceAccount: 'backend',
+        },
         listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
         app: { port: backendPort },
         telemetry,
+        tls: ca ? await issue(ca, 'backend') : undefined,
       }),
     ],
     AGENT_FLAGS,
@@ -91,23 +121,25 @@ metadata: { name: backend, namespace: default }
 spec:
   hosts: [${HOST}]
   ports: [{ number: 80, name: http }]
-  endpoints: [{ address: 127.0.0.1, ports: { http: ${inbound.msg.ports.inbound} }, labels: { app: backend, version: v1 } }]
+  endpoints: [{ address: 127.0.0.1, ports: { http: ${inbound.msg.ports.inbound} }, labels: { app: backend, version: v1 }, serviceAccount: backend }]
 `,
   );
   const outbound = await start<Ports>(
     'agent-process.js',
     [
       JSON.stringify({
-        identity: { workload: 'client-v1', app: 'client', version: 'v1' },
+        identity: { workload: 'client-v1', app: 'client', version: 'v1', serviceAccount: 'client' },
         listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
         meshConfigFile: mesh,
         telemetry,
+        tls: ca ? await issue(ca, 'client') : undefined,
       }),
     ],
     AGENT_FLAGS,
   );
   return {
     outboundPort: outbound.msg.ports.outbound,
+    inboundPort: inbound.msg.ports.inbound,
     pids: [outbound.child.pid ?? 0, inbound.child.pid ?? 0],
   };
 }
@@ -123,10 +155,14 @@ async function main(): Promise<void> {
   const agent = await agentPair('on', backendPort, { collectorUrl: sink.url });
   const agentAll = await agentPair('all', backendPort, { collectorUrl: sink.url, samplingRatio: 1 });
   const agentOff = await agentPair('off', backendPort, { enabled: false });
+  const ca = await initCa(mkdtempSync(join(tmpdir(), 'meshscope-bench-ca-')), {
+    trustDomain: 'cluster.local',
+  });
+  const agentMtls = await agentPair('mtls', backendPort, { collectorUrl: sink.url }, ca);
 
   const peakRss = new Map<number, number>();
   const sampler = setInterval(() => {
-    for (const pid of [...agent.pids, ...agentAll.pids, ...agentOff.pids])
+    for (const pid of [...agent.pids, ...agentAll.pids, ...agentOff.pids, ...agentMtls.pids])
       peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, rssMb(pid)));
   }, 200);
 
@@ -136,6 +172,7 @@ async function main(): Promise<void> {
     { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST },
     { name: 'agent hop, 100% sampled', port: agentAll.outboundPort, host: HOST },
     { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST },
+    { name: 'agent hop, mTLS', port: agentMtls.outboundPort, host: HOST },
   ];
   process.stdout.write(
     `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s; agent flags: ${AGENT_FLAGS.join(' ') || '(none)'}\n\n`,
@@ -163,6 +200,21 @@ async function main(): Promise<void> {
     targets.map((t) => [t.name, mergeRates(rounds.get(t.name) ?? [])]),
   );
   clearInterval(sampler);
+
+  // New connections to the mTLS inbound listener: full handshakes (client certificate verified each time)
+  // against resumed TLS 1.3 sessions.
+  const client = await issue(ca, 'bench-client');
+  const files: ClientFiles = {
+    cert: readFileSync(client.certFile, 'utf8'),
+    key: readFileSync(client.keyFile, 'utf8'),
+    ca: readFileSync(client.bundleFile, 'utf8'),
+  };
+  const HANDSHAKE_SECONDS = Math.max(2, Math.round(WRK_SECONDS / 2));
+  await handshakeRate(agentMtls.inboundPort, HOST, files, 1, 8, false); // warm-up
+  noteBackground('handshakes', await waitForQuiet());
+  const fresh = await handshakeRate(agentMtls.inboundPort, HOST, files, HANDSHAKE_SECONDS, 8, false);
+  noteBackground('handshakes', await waitForQuiet());
+  const resumed = await handshakeRate(agentMtls.inboundPort, HOST, files, HANDSHAKE_SECONDS, 8, true);
 
   const direct = rate.get('direct');
   const rows = targets.map((t) => {
@@ -192,6 +244,10 @@ async function main(): Promise<void> {
   process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);
   process.stdout.write(`agent peak RSS, 100% sampled (outbound, inbound): ${rss(agentAll.pids)} MB\n`);
   process.stdout.write(`agent peak RSS, telemetry off (outbound, inbound): ${rss(agentOff.pids)} MB\n`);
+  process.stdout.write(`agent peak RSS, mTLS (outbound, inbound): ${rss(agentMtls.pids)} MB\n`);
+  process.stdout.write(
+    `mTLS new connections (handshake + 1 request, 8 clients, ${HANDSHAKE_SECONDS}s): full ${f(fresh.perSec, 0)}/s (${fresh.failed} failed), resumed ${f(resumed.perSec, 0)}/s (${resumed.resumed} of ${resumed.ok + resumed.failed} resumed, ${resumed.failed} failed); busy ${f(100 * (background.get('handshakes') ?? NaN), 0)}%\n`,
+  );
   const stats = await new Promise<{ requests: number; bytes: number }>((resolve) => {
     sinkProc.child.once('message', (m) => resolve(m as { requests: number; bytes: number }));
     sinkProc.child.send('stats');
@@ -216,6 +272,14 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `target: added p99 <= 1 ms per hop at 1,000 req/s: ${f(added)} ms for one hop -> ${verdict(added <= 1, 'direct', 'agent hop, telemetry on')}\n`,
+  );
+  const mtlsRps = peak.get('agent hop, mTLS')?.rps ?? NaN;
+  const mtlsAdded = (rate.get('agent hop, mTLS')?.p99Ms ?? NaN) - (direct?.p99Ms ?? NaN);
+  process.stdout.write(
+    `target: mTLS throughput >= 0.7 x plaintext agent: ${f(mtlsRps / agentRps)} x -> ${verdict(mtlsRps >= 0.7 * agentRps, 'agent hop, telemetry on', 'agent hop, mTLS')}\n`,
+  );
+  process.stdout.write(
+    `mTLS added p99 at 1,000 req/s: ${f(mtlsAdded)} ms for one hop (plaintext: ${f(added)} ms)\n`,
   );
   process.stdout.write(
     `target: agent RSS <= 80 MB under load: ${f(maxRss, 1)} MB -> ${verdict(maxRss <= 80)}\n`,
