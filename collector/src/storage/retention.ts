@@ -2,6 +2,7 @@ import type { StorageClient } from './client.js';
 import type { RetentionConfig } from './config.js';
 import { onCluster, storageTable, type SchemaContext, type TableSpec } from './schema/ddl.js';
 import { schemaContext } from './migrate.js';
+import { alertHistoryTable } from './schema/alert-tables.js';
 import {
   edges1hTable,
   edges1mTable,
@@ -26,6 +27,7 @@ const TTL_TABLES: ReadonlyArray<(ctx: SchemaContext) => TableSpec> = [
   red1hTable,
   edges1mTable,
   edges1hTable,
+  alertHistoryTable,
 ];
 
 /**

@@ -1,3 +1,10 @@
+import {
+  alertGroupsTable,
+  alertHistoryTable,
+  alertRulesTable,
+  alertSilencesTable,
+  alertStateTable,
+} from './alert-tables.js';
 import { createTable, createView, type SchemaContext } from './ddl.js';
 import { traceIdProjectionStatements } from './projections.js';
 import {
@@ -72,6 +79,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'otel_traces projection ordered by TraceId (trace fetches read one small granule per trace)',
     statements: (ctx) => traceIdProjectionStatements(ctx),
+  },
+  {
+    version: 5,
+    name: 'alerting: rules, instance state, history, silences, notification groups',
+    statements: (ctx) => [
+      ...createTable(ctx, alertRulesTable()),
+      ...createTable(ctx, alertStateTable()),
+      ...createTable(ctx, alertHistoryTable(ctx)),
+      ...createTable(ctx, alertSilencesTable()),
+      ...createTable(ctx, alertGroupsTable()),
+    ],
   },
 ];
 

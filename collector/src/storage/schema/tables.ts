@@ -18,6 +18,11 @@ export const Tables = {
   edges1m: 'meshscope_edges_1m',
   edges1h: 'meshscope_edges_1h',
   migrations: 'meshscope_schema_migrations',
+  alertRules: 'meshscope_alert_rules',
+  alertState: 'meshscope_alert_state',
+  alertHistory: 'meshscope_alert_history',
+  alertSilences: 'meshscope_alert_silences',
+  alertGroups: 'meshscope_alert_groups',
 } as const;
 
 /** Upper bounds (ms) of the fixed latency buckets in every rollup; the last bucket is +Inf. */
