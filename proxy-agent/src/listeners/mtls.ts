@@ -227,11 +227,10 @@ function verifyClient(socket: tls.TLSSocket, o: InboundServerOptions): string | 
 
 /** Checks the callee's SPIFFE ID against what the destination is expected to run as. */
 function checkPeerId(
-  cert: tls.PeerCertificate,
+  id: string | undefined,
   security: UpstreamSecurity,
   trustDomain: string,
 ): Error | undefined {
-  const id = spiffeIdOfSan(cert.subjectaltname);
   const ok = id
     ? security.expectedIds.length > 0
       ? security.expectedIds.includes(id)
@@ -250,15 +249,18 @@ const MAX_SESSIONS = 1024;
 /**
  * Upstream connections over mTLS (plain for MESH_EXTERNAL destinations). The last TLS 1.3 session ticket
  * of each endpoint is kept, so a new connection resumes instead of doing a full handshake (measured ~1.5x
- * the new-connection rate). Tickets are keyed by endpoint and expected identities and dropped whenever our
- * certificate or anchors change; the callee's listener gets new ticket keys with its new context.
+ * the new-connection rate). A resumed session carries no certificate (Node reports none), so the ticket is
+ * stored with the SPIFFE ID verified on the full handshake that produced it: only the server holding that
+ * session's ticket key can resume it. Tickets are keyed by endpoint and expected identities and dropped
+ * whenever our certificate or anchors change; the callee's listener gets new ticket keys with its new
+ * context.
  */
 export function mtlsUpstream(
   cert: WorkloadCertificate,
   trustDomain: string,
   refusals: MtlsStats,
 ): UpstreamTransport {
-  const sessions = new Map<string, Buffer>();
+  const sessions = new Map<string, { ticket: Buffer; id: string }>();
   cert.onChange(() => sessions.clear());
   return {
     securityPolicy: 'mutual_tls',
@@ -266,33 +268,40 @@ export function mtlsUpstream(
       if (security && !security.mtls) return net.connect({ host, port, noDelay: true });
       const sec = security ?? { mtls: true, expectedIds: [] };
       const key = `${host}:${port}|${sec.expectedIds.join(',')}`;
+      const offered = sessions.get(key);
       const socket = tls.connect({
         host,
         port,
         secureContext: cert.clientContext(),
         ALPNProtocols: ['http/1.1'],
-        session: sessions.get(key),
-        checkServerIdentity: (_host, peerCert) => checkPeerId(peerCert, sec, trustDomain),
+        session: offered?.ticket,
+        checkServerIdentity: (_host, peerCert) =>
+          checkPeerId(spiffeIdOfSan(peerCert.subjectaltname), sec, trustDomain),
       });
       socket.setNoDelay(true);
       socket.on('session', (ticket: Buffer) => {
+        const id = principals.get(socket);
+        if (!id) return; // not verified (yet): no ticket worth keeping
         if (sessions.size >= MAX_SESSIONS && !sessions.has(key)) sessions.clear();
-        sessions.set(key, ticket);
+        sessions.set(key, { ticket, id });
       });
       socket.once('secureConnect', () => {
-        const peerCert = socket.getPeerCertificate();
-        if (socket.isSessionReused()) {
+        let id: string | undefined;
+        if (socket.isSessionReused() && offered) {
           refusals.handshakes.resumed++;
-          // Node skips checkServerIdentity on a resumed session: check the identity here.
-          const err = checkPeerId(peerCert, sec, trustDomain);
-          if (err) {
-            sessions.delete(key);
-            socket.destroy(err);
-            return;
-          }
-        } else refusals.handshakes.full++;
-        const id = spiffeIdOfSan(peerCert.subjectaltname);
-        if (id) principals.set(socket, id);
+          id = offered.id;
+        } else {
+          refusals.handshakes.full++;
+          id = spiffeIdOfSan(socket.getPeerCertificate().subjectaltname);
+        }
+        // Node skips checkServerIdentity on a resumed session; the expectations may also have changed.
+        const err = checkPeerId(id, sec, trustDomain);
+        if (err || !id) {
+          sessions.delete(key);
+          socket.destroy(err);
+          return;
+        }
+        principals.set(socket, id);
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         const reason = tlsRefusalOf(err);

@@ -159,6 +159,12 @@ describe('mTLS between agents', () => {
 
   it('new upstream connections resume the TLS session, and the callee still knows the caller', async () => {
     const before = await metricsOf(server);
+    const refusedOutbound = (m: string) =>
+      [...m.matchAll(/meshscope_agent_mtls_refused_total\{direction="outbound"[^}]*\} (\d+)/g)].reduce(
+        (sum, x) => sum + Number(x[1]),
+        0,
+      );
+    const refusedBefore = refusedOutbound(await metricsOf(client));
     const count = (m: string) =>
       Number(
         new RegExp(
@@ -177,6 +183,8 @@ describe('mTLS between agents', () => {
     const m = await metricsOf(client);
     const resumed = Number(/meshscope_agent_mtls_handshakes_total\{resumed="true"\} (\d+)/.exec(m)?.[1]);
     expect(resumed).toBeGreaterThanOrEqual(15);
+    // a resumed session is accepted as the identity verified when it was made: nothing refused, no retries
+    expect(refusedOutbound(m)).toBe(refusedBefore);
     expect(count(await metricsOf(server)) - count(before)).toBe(20);
     const back = new Promise((r) => client.events.once('applied', r));
     writeFileSync(
