@@ -8,6 +8,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { createAlerting } from './alerts/runtime.js';
 import { queryConfigSchema, type QueryConfig } from './config.js';
 import { compileHealthPolicy } from './health/health.js';
 import { installAuth } from './http/auth.js';
@@ -23,6 +24,7 @@ import type { RouteContext } from './routes/context.js';
 import { jaegerRoutes } from './routes/jaeger.js';
 import { jaegerMetricsRoutes } from './routes/jaeger-metrics.js';
 import { jaegerV3Routes } from './routes/jaeger-v3.js';
+import { meshAlertRoutes } from './routes/mesh-alerts.js';
 import { meshServiceRoutes } from './routes/mesh-services.js';
 import { meshTopologyRoutes } from './routes/mesh-topology.js';
 import { meshTraceRoutes } from './routes/mesh-traces.js';
@@ -98,6 +100,22 @@ export async function buildApp(deps: QueryAppDeps): Promise<FastifyInstance> {
   await typed.register(meshServiceRoutes(ctx));
   await typed.register(meshTopologyRoutes(ctx));
   await typed.register(meshTraceRoutes(ctx));
+  // Alerting keeps its rules and state in ClickHouse, so it needs the storage client, not only a read API.
+  if (!(deps.storage instanceof ReadApi)) {
+    const alerting = await createAlerting({
+      storage: deps.storage,
+      read,
+      config: config.alerts,
+      now: ctx.nowMs,
+      log: deps.logger,
+    });
+    await typed.register(meshAlertRoutes(ctx, alerting));
+    app.addHook('onReady', (done) => {
+      alerting.start();
+      done();
+    });
+    app.addHook('onClose', () => alerting.close());
+  }
   if (hasUi(uiDir)) await registerStaticUi(app, uiDir);
   return app;
 }

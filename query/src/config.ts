@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertsConfigSchema } from './alerts/config.js';
 import { healthConfigSchema } from './health/config.js';
 
 /**
@@ -65,6 +66,8 @@ export const queryConfigSchema = z
     limits: queryServiceLimitsSchema,
     /** The built UI to serve; absent: the workspace's ui/dist when it exists. */
     uiDir: z.string().min(1).optional(),
+    /** Alert rules, evaluator and receivers. */
+    alerts: alertsConfigSchema,
   })
   .prefault({});
 export type QueryConfig = z.infer<typeof queryConfigSchema>;

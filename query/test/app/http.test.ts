@@ -94,14 +94,15 @@ describe('API tokens', () => {
     expect(write.json()).toMatchObject({
       error: { status: 403, message: expect.stringContaining('admin') as unknown },
     });
-    // an admin token passes; there is no such route yet
+    // an admin token passes; the empty rule is then refused by validation, which names the field
     const asAdmin = await secured.inject({
       method: 'POST',
       url: '/api/mesh/alerts/rules',
       headers: admin,
       payload: {},
     });
-    expect(asAdmin.statusCode).toBe(404);
+    expect(asAdmin.statusCode).toBe(400);
+    expect(asAdmin.json()).toMatchObject({ error: { status: 400, parameter: 'name' } });
   });
 
   it('keeps health, readiness and metrics outside the tokens', async () => {

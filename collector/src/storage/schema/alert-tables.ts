@@ -19,7 +19,7 @@ export function alertRulesTable(): TableSpec {
       /** the rule as JSON (the query service's alert rule schema) */
       'Spec String',
       'Deleted UInt8',
-      'UpdatedAt DateTime64(3)',
+      "UpdatedAt DateTime64(3, 'UTC')",
       'Version UInt64',
     ],
     engine: 'ReplacingMergeTree',
@@ -61,7 +61,7 @@ export function alertHistoryTable(ctx: SchemaContext): TableSpec {
   return {
     name: Tables.alertHistory,
     columns: [
-      'Time DateTime64(3)',
+      "Time DateTime64(3, 'UTC')",
       'Rule String',
       'Fingerprint String',
       /** pending | firing | resolved | dropped | notified | notify_failed */
@@ -88,8 +88,8 @@ export function alertSilencesTable(): TableSpec {
       'Id String',
       /** JSON array of {name, value, isRegex, isEqual} (Alertmanager's matcher fields) */
       'Matchers String',
-      'StartsAt DateTime64(3)',
-      'EndsAt DateTime64(3)',
+      "StartsAt DateTime64(3, 'UTC')",
+      "EndsAt DateTime64(3, 'UTC')",
       'CreatedBy String',
       'Comment String',
       'Deleted UInt8',
