@@ -212,12 +212,21 @@ async function observeBurnRate(
     const value = Math.min(long, short ?? 0);
     const active = value > pair.factor;
     const score = value / pair.factor;
-    if (!best || (active && !best.active) || (active === best.active && score > best.score)) {
+    if (!best || better({ active, score, threshold: pair.factor }, best)) {
       best = { value, threshold: pair.factor, score, active };
     }
   }
   if (!best) return { kind: 'no_data' };
   return { kind: 'value', value: best.value, threshold: best.threshold, active: best.active };
+}
+
+type Candidate = { active: boolean; score: number; threshold: number };
+
+/** Reported pair: an active one over an inactive one; among active, the fastest burn (highest factor) met;
+ * among inactive, the closest to its factor. */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.active !== b.active) return a.active;
+  return a.active ? a.threshold > b.threshold : a.score > b.score;
 }
 
 /** Subjects the scope admits among those with traffic in the window. */
