@@ -66,7 +66,10 @@ export async function startCollector(
   const httpPort = typeof address === 'object' && address !== null ? address.port : config.httpPort;
   const grpcServer = grpc;
   log.info(
-    { otlpHttp: `http://${hostForUrl(config.host)}:${httpPort}`, otlpGrpc: `${config.host}:${grpcServer.port}` },
+    {
+      otlpHttp: `http://${hostForUrl(config.host)}:${httpPort}`,
+      otlpGrpc: `${config.host}:${grpcServer.port}`,
+    },
     'collector listening',
   );
 
