@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { StorageOpenError, SchemaTooNewError } from '@meshscope/collector';
+import { RuleValidationError } from '@meshscope/query';
 import { agentCommand } from './commands/agent.js';
 import { caCommand } from './commands/ca.js';
 import { collectorCommand } from './commands/collector.js';
@@ -51,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
       err instanceof ConfigError ||
       err instanceof CliError ||
       err instanceof StorageOpenError ||
-      err instanceof SchemaTooNewError
+      err instanceof SchemaTooNewError ||
+      err instanceof RuleValidationError
     ) {
       process.stderr.write(`meshscope ${name}: ${err.message}\n`);
       return 2;

@@ -160,3 +160,5 @@ export type { QueryConfig, QueryConfigInput, QueryServiceLimits, QueryTokens } f
 export { createQueryMetrics } from './http/metrics.js';
 export type { QueryMetrics } from './http/metrics.js';
 export { parseTraceIdParam } from './params/trace-id.js';
+
+export { RuleValidationError } from './alerts/rules.js';

@@ -1,12 +1,17 @@
 import { startQueryService } from '@meshscope/query';
 import { appConfigSchema, deriveDirectories } from '../config/app.js';
 import { loadConfig, usage } from '../config/load.js';
-import { COMMON_OPTIONS, QUERY_OPTIONS, STORAGE_OPTIONS } from '../config/options.js';
+import { ALERT_OPTIONS, COMMON_OPTIONS, QUERY_OPTIONS, STORAGE_OPTIONS } from '../config/options.js';
 import { createLogger } from '../logger.js';
 import { explainListenError, untilSignalled } from './lifecycle.js';
 import { openStorage } from './storage.js';
 
-export const QUERY_COMMAND_OPTIONS = [...COMMON_OPTIONS, ...STORAGE_OPTIONS, ...QUERY_OPTIONS];
+export const QUERY_COMMAND_OPTIONS = [
+  ...COMMON_OPTIONS,
+  ...STORAGE_OPTIONS,
+  ...QUERY_OPTIONS,
+  ...ALERT_OPTIONS,
+];
 
 /** `meshscope query`: the query API and the UI, alone (against the ClickHouse the collectors write to). */
 export async function queryCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {

@@ -3,6 +3,7 @@ import { startQueryService, type QueryServiceHandle } from '@meshscope/query';
 import { appConfigSchema, deriveDirectories } from '../config/app.js';
 import { loadConfig, usage } from '../config/load.js';
 import {
+  ALERT_OPTIONS,
   COLLECTOR_OPTIONS,
   COMMON_OPTIONS,
   DEMO_OPTIONS,
@@ -18,6 +19,7 @@ export const START_COMMAND_OPTIONS = [
   ...STORAGE_OPTIONS,
   ...COLLECTOR_OPTIONS,
   ...QUERY_OPTIONS,
+  ...ALERT_OPTIONS,
   ...DEMO_OPTIONS,
 ];
 

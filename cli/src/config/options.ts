@@ -215,6 +215,37 @@ export const QUERY_OPTIONS: OptionSpec[] = [
   },
 ];
 
+export const ALERT_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'alert-rules',
+    env: 'MESHSCOPE_ALERT_RULES',
+    path: 'query.alerts.rulesFile',
+    type: 'string',
+    help: 'YAML alert rules loaded at start (read-only through the API)',
+  },
+  {
+    flag: 'alert-interval-sec',
+    env: 'MESHSCOPE_ALERT_INTERVAL_SEC',
+    path: 'query.alerts.evaluationIntervalSec',
+    type: 'int',
+    help: 'seconds between alert rule evaluations (default 15)',
+  },
+  {
+    flag: 'no-alert-evaluator',
+    env: 'MESHSCOPE_ALERT_EVALUATOR',
+    path: 'query.alerts.evaluator.enabled',
+    type: 'negated',
+    help: 'do not evaluate alert rules here (run exactly one evaluator per deployment)',
+  },
+  {
+    flag: 'external-url',
+    env: 'MESHSCOPE_EXTERNAL_URL',
+    path: 'query.alerts.externalUrl',
+    type: 'string',
+    help: 'where people open meshscope, for links in notifications (default http://127.0.0.1:16686)',
+  },
+];
+
 export const DEMO_OPTIONS: OptionSpec[] = [
   {
     flag: 'no-demo',
