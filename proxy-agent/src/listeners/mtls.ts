@@ -156,9 +156,13 @@ export function inboundServer(handler: http.RequestListener, o: InboundServerOpt
     untracked.add(socket);
     socket.once('close', () => untracked.delete(socket));
     socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
+    // Until http or tls owns the socket, nothing else handles its errors (a reset would be uncaught).
+    const onEarlyError = () => socket.destroy();
+    socket.on('error', onEarlyError);
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       socket.setTimeout(0);
+      socket.off('error', onEarlyError);
       const mode = o.mode();
       const peer = socket.remoteAddress;
       if (chunk[0] === 0x16) {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshCa } from '../../src/identity/ca.js';
@@ -192,6 +193,23 @@ describe('mTLS between agents', () => {
       meshServiceEntry(HOST, [{ port: server.ports.inbound ?? 0, serviceAccount: 'reviews' }]),
     );
     await back;
+  });
+
+  it('a connection reset before its first byte does not take the listener down', async () => {
+    const inbound = server.ports.inbound ?? 0;
+    await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect({ host: '127.0.0.1', port: inbound }, () => s.resetAndDestroy());
+            s.on('error', () => undefined);
+            s.on('close', () => resolve());
+          }),
+      ),
+    );
+    expect((await request(client.ports.outbound, { host: 'reviews', agent: false })).status).toBe(200);
+    expect((await request(inbound, { host: 'reviews', agent: false })).status).toBe(200);
   });
 
   it('the callee refuses a certificate from another CA and an expired one, saying why', async () => {
