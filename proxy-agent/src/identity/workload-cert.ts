@@ -136,6 +136,11 @@ export class WorkloadCertificate {
     this.client = client;
     if (why !== 'start') this.rotations++;
     this.log.info({ id: this.id, notAfter: m.notAfter.toISOString(), why }, 'workload certificate in use');
+    if (m.notAfter.getTime() <= Date.now())
+      this.log.error(
+        { id: this.id, notAfter: m.notAfter.toISOString() },
+        'workload certificate has expired: peers will refuse it until it is replaced',
+      );
     for (const l of this.listeners) l();
     if (this.config.caUrl && why !== 'files changed')
       this.scheduleRenewal(Date.now() + ((m.notAfter.getTime() - Date.now()) * 2) / 3);

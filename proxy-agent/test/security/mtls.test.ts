@@ -195,6 +195,34 @@ describe('mTLS between agents', () => {
     await back;
   });
 
+  it('a caller that does not trust the callee CA refuses it, saying why', async () => {
+    const other = await newCa();
+    const log = memoryLogger();
+    const stranger = await startAgent(
+      parseAgentConfig({
+        identity: { workload: 'stranger-v1', serviceAccount: 'productpage' },
+        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+        meshConfigFile: meshFile,
+        telemetry: { enabled: false },
+        tls: await workloadFiles(other, spiffe('productpage')),
+      }),
+      { logger: log.logger },
+    );
+    try {
+      const r = await request(stranger.ports.outbound, { host: 'reviews', agent: false });
+      expect(r.status).toBe(503);
+      expect(r.body).toContain('TLS error: untrusted_certificate');
+      expect(
+        log.lines.some((l) => l.msg === 'mTLS: outbound connection refused: untrusted_certificate'),
+      ).toBe(true);
+      expect(await metricsOf(stranger)).toMatch(
+        /meshscope_agent_mtls_refused_total\{direction="outbound",reason="untrusted_certificate"\} [1-9]/,
+      );
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('a connection reset before its first byte does not take the listener down', async () => {
     const inbound = server.ports.inbound ?? 0;
     await Promise.all(
