@@ -265,6 +265,7 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec | undefined): Traff
       maxRetries: orDefault(http?.maxRetries, UNLIMITED),
       idleTimeoutMs: http?.idleTimeout,
     },
+    tlsMode: spec?.tls?.mode,
     outlier: od
       ? {
           consecutive5xx: od.consecutive5xxErrors ?? 5,
@@ -288,6 +289,7 @@ function mergePolicy(
     loadBalancer: sub.loadBalancer ?? top?.loadBalancer,
     connectionPool: sub.connectionPool ?? top?.connectionPool,
     outlierDetection: sub.outlierDetection ?? top?.outlierDetection,
+    tls: sub.tls ?? top?.tls,
   };
 }
 

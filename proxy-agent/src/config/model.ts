@@ -126,6 +126,8 @@ export interface TrafficPolicy {
   loadBalancer: LoadBalancerPolicy;
   pool: PoolPolicy;
   outlier?: OutlierPolicy;
+  /** DestinationRule tls.mode: ISTIO_MUTUAL (mTLS) or DISABLE (plaintext); unset = by ServiceEntry location */
+  tlsMode?: 'ISTIO_MUTUAL' | 'DISABLE';
 }
 
 export interface DestinationRuleModel {

@@ -151,6 +151,8 @@ export const trafficPolicySchema = z.strictObject({
   loadBalancer: loadBalancer.optional(),
   connectionPool: connectionPool.optional(),
   outlierDetection: outlierDetection.optional(),
+  /** only the mesh's own modes: SIMPLE / MUTUAL (custom certificates to outside services) are not supported */
+  tls: z.strictObject({ mode: z.enum(['DISABLE', 'ISTIO_MUTUAL']) }).optional(),
 });
 export type TrafficPolicySpec = z.infer<typeof trafficPolicySchema>;
 

@@ -177,7 +177,10 @@ export class RouteTable {
       port: servicePort.number,
       policy,
       endpoints,
-      security: { mtls: service.location !== 'MESH_EXTERNAL', expectedIds: [...expectedIds].sort() },
+      security: {
+        mtls: policy.tlsMode ? policy.tlsMode === 'ISTIO_MUTUAL' : service.location !== 'MESH_EXTERNAL',
+        expectedIds: [...expectedIds].sort(),
+      },
     };
   }
 }

@@ -195,6 +195,29 @@ describe('mTLS between agents', () => {
     await back;
   });
 
+  it('DestinationRule tls.mode DISABLE sends plaintext to that destination', async () => {
+    const applied = new Promise((r) => client.events.once('applied', r));
+    writeFileSync(
+      meshFile,
+      meshServiceEntry(HOST, [{ port: server.ports.inbound ?? 0, serviceAccount: 'reviews' }]) +
+        `---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: reviews }\nspec:\n  host: reviews\n  trafficPolicy: { tls: { mode: DISABLE } }\n`,
+    );
+    await applied;
+    expect((await request(client.ports.outbound, { host: 'reviews', path: '/plain' })).status).toBe(200);
+    expect(await metricsOf(client)).toMatch(
+      /istio_requests_total\{reporter="source"[^}]*source_principal="unknown"[^}]*destination_principal="unknown"[^}]*connection_security_policy="none"/,
+    );
+    expect(await metricsOf(server)).toMatch(
+      /istio_requests_total\{reporter="destination",source_workload="productpage-v1"[^}]*connection_security_policy="none"/,
+    );
+    const back = new Promise((r) => client.events.once('applied', r));
+    writeFileSync(
+      meshFile,
+      meshServiceEntry(HOST, [{ port: server.ports.inbound ?? 0, serviceAccount: 'reviews' }]),
+    );
+    await back;
+  });
+
   it('a caller that does not trust the callee CA refuses it, saying why', async () => {
     const other = await newCa();
     const log = memoryLogger();
