@@ -10,7 +10,7 @@
  *   --chunk N        spans generated and written per step (default 50000)
  *   --data-dir DIR   keep the data there; a later run with the same DIR reuses it instead of loading again
  *
- * The default size loads in about 17 minutes on 2 shared cores; `--spans 200000` is a one-minute smoke run.
+ * The default size loads in about 13 minutes on 2 shared cores; `--spans 200000` is a one-minute smoke run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
