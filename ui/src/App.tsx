@@ -13,6 +13,7 @@ const TopologyPage = lazy(() => import('./pages/TopologyPage').then((m) => ({ de
 const TraceSearchPage = lazy(() =>
   import('./pages/TraceSearchPage').then((m) => ({ default: m.TraceSearchPage })),
 );
+const AlertsPage = lazy(() => import('./pages/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const TracePage = lazy(() => import('./pages/TracePage').then((m) => ({ default: m.TracePage })));
 
 function route(pathname: string) {
@@ -23,6 +24,7 @@ function route(pathname: string) {
   if (pathname === '/traces') return <TraceSearchPage />;
   const trace = /^\/traces\/([^/]+)$/.exec(pathname);
   if (trace) return <TracePage traceID={decodeURIComponent(trace[1] ?? '')} />;
+  if (pathname === '/alerts') return <AlertsPage />;
   return <NotFoundPage />;
 }
 
@@ -33,6 +35,11 @@ const NAV = [
     label: 'Traces',
     match: (p: string) => p.startsWith('/traces'),
     href: (q: URLSearchParams) => links.traceSearch(q),
+  },
+  {
+    label: 'Alerts',
+    match: (p: string) => p.startsWith('/alerts'),
+    href: (q: URLSearchParams) => links.alerts(q),
   },
 ];
 

@@ -68,3 +68,37 @@ export type {
   JaegerSpan,
   JaegerTrace,
 } from '../jaeger/model.js';
+// alert rules, instances, history and silences
+export {
+  alertInstanceSchema,
+  alertRuleSchema,
+  alertStatusSchema,
+  BURN_WINDOWS,
+  comparatorSchema,
+  durationMs,
+  durationSchema,
+  exemplarsResponseSchema,
+  historyEventSchema,
+  historyResponseSchema,
+  instancesResponseSchema,
+  matcherSchema,
+  ruleResponseSchema,
+  rulesResponseSchema,
+  silenceInputSchema,
+  silenceSchema,
+  silencesResponseSchema,
+  TEMPLATE_VARIABLES,
+} from './alerts.js';
+export type {
+  AlertInstance,
+  AlertRule,
+  AlertRuleInput,
+  BurnWindow,
+  Comparator,
+  HistoryEvent,
+  Matcher,
+  Scope,
+  Signal,
+  Silence,
+  SilenceInput,
+} from './alerts.js';

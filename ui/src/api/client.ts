@@ -46,14 +46,44 @@ export async function getJson<S extends z.ZodType>(
   schema: S,
   signal?: AbortSignal,
 ): Promise<z.infer<S>> {
+  return requestJson(url, { signal, headers: { Accept: 'application/json' } }, schema);
+}
+
+/**
+ * POST/PUT/DELETE with an optional JSON body, the answer validated with `schema` (a 204 No Content reads as
+ * null). Failures are ApiFailures naming the parameter the service rejected.
+ */
+export async function sendJson<S extends z.ZodType>(
+  method: 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload: unknown,
+  schema: S,
+): Promise<z.infer<S>> {
+  const init: RequestInit = {
+    method,
+    headers:
+      payload === undefined
+        ? { Accept: 'application/json' }
+        : { Accept: 'application/json', 'Content-Type': 'application/json' },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  };
+  return requestJson(url, init, schema);
+}
+
+async function requestJson<S extends z.ZodType>(
+  url: string,
+  init: RequestInit,
+  schema: S,
+): Promise<z.infer<S>> {
+  const signal = init.signal ?? undefined;
   let response: Response;
   try {
-    response = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+    response = await fetch(url, init);
   } catch (error) {
     if (signal?.aborted) throw error;
     throw unreachable(url);
   }
-  const body = await readJson(response);
+  const body = response.status === 204 ? null : await readJson(response);
   if (!response.ok) {
     const failure = errorFromBody(response.status, body);
     if (failure) throw failure;

@@ -21,4 +21,11 @@ export const queryKeys = {
   trace: (traceID: string) => ['jaeger', 'trace', traceID] as const,
   jaegerServices: () => ['jaeger', 'services'] as const,
   jaegerOperations: (service: string) => ['jaeger', 'operations', service] as const,
+  alerts: () => ['alerts'] as const,
+  alertRules: () => ['alerts', 'rules'] as const,
+  alertInstances: () => ['alerts', 'instances'] as const,
+  alertHistory: (rule: string | undefined, w: TimeWindow) =>
+    ['alerts', 'history', rule ?? '', w.startSec, w.endSec] as const,
+  alertExemplars: (fingerprint: string) => ['alerts', 'exemplars', fingerprint] as const,
+  silences: () => ['alerts', 'silences'] as const,
 };

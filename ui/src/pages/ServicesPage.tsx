@@ -1,7 +1,9 @@
 import { EmptyState, QueryView } from '../components/StateViews';
 import { TimeRangePicker } from '../components/TimeRangePicker';
+import { EMPTY_FIRING } from '../features/alerts/firing';
 import { ServicesTable } from '../features/services/ServicesTable';
 import { parseSortKey, sortServices, type ServiceSortKey } from '../features/services/sort';
+import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
 import { useServicesQuery } from '../hooks/useServicesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
 import { parseFilter } from '../lib/expression-filter';
@@ -12,6 +14,7 @@ export function ServicesPage() {
   const time = useTimeWindow();
   const [params, update] = useSearchParams();
   const query = useServicesQuery(time.window);
+  const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
   const filterText = params.get('filter') ?? '';
   const filter = parseFilter(filterText);
   const sortKey = parseSortKey(params.get('sort'));
@@ -73,6 +76,7 @@ export function ServicesPage() {
                 onSort={onSort}
                 window={time.window}
                 params={params}
+                firing={firing}
               />
             );
           }}

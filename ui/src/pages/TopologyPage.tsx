@@ -1,9 +1,11 @@
 import { useMemo } from 'react';
 import { graphTypeSchema } from '@meshscope/query/api';
 import { QueryView } from '../components/StateViews';
+import { EMPTY_FIRING } from '../features/alerts/firing';
 import { parseEdgeLabelMode } from '../features/topology/edge-label';
 import { TopologyToolbar } from '../features/topology/TopologyToolbar';
 import { TopologyView } from '../features/topology/TopologyView';
+import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
 import { useTopologyQuery } from '../hooks/useTopologyQuery';
 import { parseFilter } from '../lib/expression-filter';
@@ -20,6 +22,7 @@ export function TopologyPage() {
   const find = useMemo(() => parseFilter(findText), [findText]);
   const hide = useMemo(() => parseFilter(hideText), [hideText]);
   const query = useTopologyQuery(time.window, graphType, idle);
+  const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
 
   return (
     <div className="page-full">
@@ -40,6 +43,7 @@ export function TopologyPage() {
             find={find?.ok ? find.predicate : null}
             hide={hide?.ok ? hide.predicate : null}
             window={time.window}
+            firing={firing}
           />
         )}
       </QueryView>

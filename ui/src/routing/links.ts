@@ -23,4 +23,6 @@ export const links = {
   traceSearch: (current: URLSearchParams, filters: Record<string, string | undefined> = {}) =>
     buildUrl('/traces', { ...rangeOf(current), ...filters }),
   trace: (traceID: string) => `/traces/${encodeURIComponent(traceID)}`,
+  alerts: (current: URLSearchParams, filters: { rule?: string; service?: string } = {}) =>
+    buildUrl('/alerts', { ...rangeOf(current), ...filters }),
 };

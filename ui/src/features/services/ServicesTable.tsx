@@ -1,5 +1,7 @@
 import type { ServiceSummary } from '@meshscope/query/api';
+import { FiringBadge } from '../../components/FiringBadge';
 import { HealthBadge } from '../../components/HealthBadge';
+import type { FiringIndex } from '../alerts/firing';
 import { formatMs, formatPercent, formatRps } from '../../lib/format';
 import type { TimeWindow } from '../../lib/time-range';
 import { links } from '../../routing/links';
@@ -27,6 +29,7 @@ export function ServicesTable({
   onSort,
   window,
   params,
+  firing,
 }: {
   services: ServiceSummary[];
   sortKey: ServiceSortKey;
@@ -34,6 +37,8 @@ export function ServicesTable({
   onSort: (key: ServiceSortKey) => void;
   window: TimeWindow;
   params: URLSearchParams;
+  /** firing alerts per service (badges) */
+  firing: FiringIndex;
 }) {
   return (
     <table className="data" aria-label="Services">
@@ -63,6 +68,11 @@ export function ServicesTable({
             </td>
             <td>
               <Link href={links.service(s.name, params)}>{s.name}</Link>
+              <FiringBadge
+                count={firing.services.get(s.name) ?? 0}
+                service={s.name}
+                href={links.alerts(params, { service: s.name })}
+              />
               {s.source === 'spans' ? (
                 <span className="muted" title="Numbers from SDK spans (outside the mesh)">
                   {' '}

@@ -2,6 +2,7 @@ import { memo, type KeyboardEvent } from 'react';
 import type { GraphEdge, GraphNode, HealthStatus } from '@meshscope/query/api';
 import { HEALTH_COLOUR, HEALTH_LABEL } from '../../lib/health';
 import { formatPercent } from '../../lib/format';
+import { firingLabel } from '../alerts/firing';
 import { edgeLabel, type EdgeLabelMode } from './edge-label';
 import { nodeLabel } from './graph-model';
 import { NODE_RADIUS, type Point } from './layout';
@@ -157,18 +158,35 @@ function NodeGlyph({ node, colour }: { node: GraphNode; colour: string }) {
   }
 }
 
+/** A red disc with the count at the node's top right: alerts are firing about this service. */
+function FiringMark({ count }: { count: number }) {
+  const r = NODE_RADIUS;
+  return (
+    <g className="firing-mark" transform={`translate(${r * 0.8},${-r * 0.8})`} aria-hidden="true">
+      <title>{firingLabel(count)}</title>
+      <circle r={8} fill="#c9190b" stroke="#ffffff" strokeWidth={1.5} />
+      <text y={3.5} textAnchor="middle" fontSize={10} fontWeight={700} fill="#ffffff">
+        {count > 9 ? '9+' : count}
+      </text>
+    </g>
+  );
+}
+
 export const NodeShape = memo(function NodeShape({
   node,
   at,
   dimmed,
   selected,
   onSelect,
+  firing,
 }: {
   node: GraphNode;
   at: Point;
   dimmed: boolean;
   selected: boolean;
   onSelect: (selection: Selection) => void;
+  /** firing alerts about this node's service */
+  firing: number;
 }) {
   const colour = HEALTH_COLOUR[node.health];
   const label = nodeLabel(node);
@@ -179,15 +197,19 @@ export const NodeShape = memo(function NodeShape({
       transform={`translate(${at.x},${at.y})`}
       role="button"
       tabIndex={0}
-      aria-label={`Service ${label}${node.version ? ` ${node.version}` : ''}, ${HEALTH_LABEL[node.health]}`}
+      aria-label={`Service ${label}${node.version ? ` ${node.version}` : ''}, ${HEALTH_LABEL[node.health]}${
+        firing > 0 ? `, ${firingLabel(firing)}` : ''
+      }`}
       aria-pressed={selected}
       data-health={node.health}
       data-node-id={node.id}
+      data-firing={firing}
       onClick={select}
       onKeyDown={activate(select)}
     >
       {selected ? <circle r={NODE_RADIUS + 6} fill="none" stroke="#0066cc" strokeWidth={2} /> : null}
       <NodeGlyph node={node} colour={colour} />
+      {firing > 0 ? <FiringMark count={firing} /> : null}
       <text y={NODE_RADIUS + 13} textAnchor="middle" fontWeight={600}>
         {node.version ?? label}
       </text>

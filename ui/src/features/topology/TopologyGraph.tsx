@@ -1,5 +1,6 @@
 import { memo, useRef } from 'react';
 import { HEALTH_COLOUR, HEALTH_LABEL } from '../../lib/health';
+import type { FiringIndex } from '../alerts/firing';
 import type { EdgeLabelMode } from './edge-label';
 import { nodeLabel, type TopologyView } from './graph-model';
 import { ArrowMarkers, EdgeShape, NodeShape, selfLoop, type Selection } from './GraphShapes';
@@ -12,10 +13,19 @@ interface LayerProps {
   labelMode: EdgeLabelMode;
   selected: Selection;
   onSelect: (selection: Selection) => void;
+  /** firing alerts per service (a badge on the node) */
+  firing: FiringIndex;
 }
 
 /** Everything inside the pan/zoom layer; memoised so panning (a DOM attribute write) never re-renders it. */
-const GraphLayers = memo(function GraphLayers({ view, layout, labelMode, selected, onSelect }: LayerProps) {
+const GraphLayers = memo(function GraphLayers({
+  view,
+  layout,
+  labelMode,
+  selected,
+  onSelect,
+  firing,
+}: LayerProps) {
   const names = new Map(view.nodes.map((n) => [n.id, nodeLabel(n) + (n.version ? ` ${n.version}` : '')]));
   const found = view.found;
   return (
@@ -72,6 +82,7 @@ const GraphLayers = memo(function GraphLayers({ view, layout, labelMode, selecte
               dimmed={found !== null && !found.nodes.has(node.id)}
               selected={selected?.kind === 'node' && selected.id === node.id}
               onSelect={onSelect}
+              firing={node.kind === 'user' ? 0 : (firing.services.get(node.service) ?? 0)}
             />
           ) : null;
         })}

@@ -1,6 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import type { TopologyResponse } from '@meshscope/query/api';
 import { EmptyState } from '../../components/StateViews';
+import type { FiringIndex } from '../alerts/firing';
 import type { Predicate } from '../../lib/expression-filter';
 import type { TimeWindow } from '../../lib/time-range';
 import { useSearchParams } from '../../routing/router';
@@ -18,6 +19,7 @@ export function TopologyView({
   find,
   hide,
   window,
+  firing,
 }: {
   graph: TopologyResponse;
   labelMode: EdgeLabelMode;
@@ -25,6 +27,7 @@ export function TopologyView({
   find: Predicate | null;
   hide: Predicate | null;
   window: TimeWindow;
+  firing: FiringIndex;
 }) {
   const [params, update] = useSearchParams();
   const view = useMemo(() => shapeTopology(graph, { showIdle, find, hide }), [graph, showIdle, find, hide]);
@@ -70,6 +73,7 @@ export function TopologyView({
         labelMode={labelMode}
         selected={selected}
         onSelect={onSelect}
+        firing={firing}
       />
       {node ? <NodePanel node={node} window={window} params={params} onClose={close} /> : null}
       {edge ? (
