@@ -34,7 +34,7 @@ export const alertsApi = {
   exemplars: (fingerprint: string, signal?: AbortSignal) =>
     getJson(`/api/mesh/alerts/instances/${enc(fingerprint)}/exemplars`, exemplarsResponseSchema, signal),
 
-  history: (params: { rule?: string; startSec: number; endSec: number }, signal?: AbortSignal) =>
+  history: (params: { rule?: string; startSec: number; endSec?: number }, signal?: AbortSignal) =>
     getJson(buildUrl('/api/mesh/alerts/history', params), historyResponseSchema, signal),
 
   silences: (signal?: AbortSignal) => getJson('/api/mesh/alerts/silences', silencesResponseSchema, signal),

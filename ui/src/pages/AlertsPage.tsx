@@ -146,7 +146,11 @@ export function AlertsPage() {
 
         <section className="card" aria-label="History">
           <h2>History{selected ? ` of ${selected}` : ''}</h2>
-          <HistoryPanel rule={selected ?? undefined} window={time.window} />
+          <HistoryPanel
+            rule={selected ?? undefined}
+            window={time.window}
+            openEnded={time.range.kind === 'lookback'}
+          />
         </section>
 
         <section className="card" aria-label="Silences" id={SILENCES_ID}>

@@ -57,6 +57,7 @@ export function AlertTimelineChart({
       loading={loading}
       error={error}
       empty={lanes.length === 0}
+      emptyTitle="No alert changed state in this window"
     >
       <ResponsiveContainer width="100%" height="100%">
         <ScatterChart margin={{ top: 8, right: 24, bottom: 0, left: 8 }}>

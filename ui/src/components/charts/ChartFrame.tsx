@@ -8,6 +8,7 @@ export function ChartFrame({
   loading,
   error,
   empty,
+  emptyTitle = 'No data in this window',
   children,
 }: {
   title: string;
@@ -15,12 +16,13 @@ export function ChartFrame({
   loading?: boolean;
   error?: Error | null;
   empty: boolean;
+  emptyTitle?: string;
   children: ReactNode;
 }) {
   let body: ReactNode;
   if (error) body = <ErrorState error={error} />;
   else if (loading) body = <Loading label={`Loading ${title.toLowerCase()}…`} />;
-  else if (empty) body = <EmptyState title="No data in this window" />;
+  else if (empty) body = <EmptyState title={emptyTitle} />;
   else body = children;
   return (
     <figure className="chart" aria-label={title}>

@@ -10,12 +10,24 @@ import { shapeTimeline } from './timeline';
 const LISTED = 50;
 
 /** Transitions and notifications over the page's time range, for one rule or all of them. */
-export function HistoryPanel({ rule, window }: { rule: string | undefined; window: TimeWindow }) {
-  const query = useAlertHistoryQuery(rule, window);
+export function HistoryPanel({
+  rule,
+  window,
+  openEnded,
+}: {
+  rule: string | undefined;
+  window: TimeWindow;
+  /** a lookback: events up to the service's now */
+  openEnded: boolean;
+}) {
+  const query = useAlertHistoryQuery(rule, window, openEnded);
   const timeline = useMemo(
     () =>
       query.data
-        ? shapeTimeline(query.data.events, { startMs: window.startSec * 1000, endMs: window.endSec * 1000 })
+        ? shapeTimeline(query.data.events, {
+            startMs: window.startSec * 1000,
+            endMs: Math.max(window.endSec * 1000, ...query.data.events.map((e) => e.timeMs)),
+          })
         : undefined,
     [query.data, window.startSec, window.endSec],
   );
