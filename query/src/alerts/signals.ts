@@ -45,11 +45,20 @@ export class SignalReader {
     readonly nowSec: number,
   ) {}
 
+  /**
+   * The rows a window reads: every minute it overlaps, so it never covers less than `window`. (Starting at
+   * the first minute that begins inside it, a 1m window right after a minute boundary held only the few
+   * seconds of the new minute, often nothing yet: no data, and a firing alert resolved at every boundary.)
+   */
+  window(windowSec: number): { startSec: number; endSec: number } {
+    return { startSec: Math.floor((this.nowSec - windowSec) / 60) * 60, endSec: Math.floor(this.nowSec) };
+  }
+
   stats(kind: ScopeKind, windowSec: number): Promise<Map<string, SubjectStats>> {
     const key = `${kind}:${windowSec}`;
     let hit = this.#cache.get(key);
     if (!hit) {
-      const window = { startSec: Math.floor(this.nowSec - windowSec), endSec: Math.floor(this.nowSec) };
+      const window = this.window(windowSec);
       hit =
         kind === 'service'
           ? this.#services(window)
@@ -168,7 +177,8 @@ export async function observe(
   const windowSec = durationMs(signal.window) / 1000;
   const stats = await statsOver(windowSec);
   if (signal.type === 'request_rate') {
-    const value = (stats?.requests ?? 0) / windowSec;
+    const { startSec, endSec } = reader.window(windowSec);
+    const value = (stats?.requests ?? 0) / Math.max(windowSec, endSec - startSec);
     return {
       kind: 'value',
       value,

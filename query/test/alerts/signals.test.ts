@@ -59,6 +59,22 @@ async function evaluate(input: Omit<AlertRuleInput, 'name'>): Promise<Record<str
 }
 
 describe('alert signals over the rollups', () => {
+  it('a window reads every minute it overlaps: a 1m window just after a minute boundary keeps the last minute', async () => {
+    // payments' last requests are in the minute starting at nowSec - 120; 5 s into the next minute a 1m
+    // window must still see them (it used to read only the new, empty minute: no data).
+    const rule = parseRule({ name: 'r', signal: { type: 'error_rate', window: '1m', threshold: 0.05 } });
+    const at = (sec: number) => new SignalReader(new ReadApi(db.storage, db.config.queryLimits), sec);
+    const payments = { service: 'payments' };
+    expect(await observe(rule, 'service', payments, at(nowSec - 60 + 5))).toEqual({
+      kind: 'value',
+      value: 0.2,
+      threshold: 0.05,
+      active: true,
+    });
+    // …and only those: a minute later they have left it.
+    expect(await observe(rule, 'service', payments, at(nowSec + 5))).toEqual({ kind: 'no_data' });
+  });
+
   it('error rate per service: 5xx share from agents, SDK spans for services outside the mesh', async () => {
     const obs = await evaluate({ signal: { type: 'error_rate', window: '10m', threshold: 0.1 } });
     expect(obs.payments).toEqual({ kind: 'value', value: 0.2, threshold: 0.1, active: true });
