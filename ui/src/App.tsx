@@ -2,6 +2,9 @@ import { Link, usePathname, useSearchParams } from './routing/router';
 import { links } from './routing/links';
 import { lazy, Suspense } from 'react';
 import { Loading } from './components/StateViews';
+import { SignInPanel } from './features/auth/SignInPanel';
+import { SignOutButton } from './features/auth/SignOutButton';
+import { useAuthSession } from './hooks/useAuthSession';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 // One chunk per page: the trace view never loads the charting library, the topology never loads the waterfall.
@@ -46,6 +49,7 @@ const NAV = [
 export function App() {
   const pathname = usePathname();
   const [params] = useSearchParams();
+  const auth = useAuthSession();
   return (
     <div className="app">
       <header className="app-header">
@@ -61,9 +65,15 @@ export function App() {
             </Link>
           ))}
         </nav>
+        <span className="spacer" />
+        {auth.token !== null ? <SignOutButton /> : null}
       </header>
       <main className="app-main">
-        <Suspense fallback={<Loading />}>{route(pathname)}</Suspense>
+        {auth.challenge !== null ? <SignInPanel reason={auth.challenge} /> : null}
+        {/* kept mounted while signing in, so a half-written form survives a token that stopped working */}
+        <div className="app-page" hidden={auth.challenge !== null}>
+          <Suspense fallback={<Loading />}>{route(pathname)}</Suspense>
+        </div>
       </main>
     </div>
   );

@@ -11,7 +11,7 @@ import {
   storageConfigSchema,
   type IngestSink,
 } from '@meshscope/collector';
-import { buildApp } from '@meshscope/query';
+import { buildApp, type QueryConfig } from '@meshscope/query';
 import pino from 'pino';
 
 /**
@@ -26,11 +26,13 @@ export interface SeededService {
 export async function startSeededService(
   uiDir: string,
   seed: (sink: IngestSink) => Promise<void>,
+  /** the service's configuration (default: every default), e.g. with API tokens */
+  config?: QueryConfig,
 ): Promise<SeededService> {
   const dir = await mkdtemp(join(tmpdir(), 'meshscope-browser-'));
-  const config = storageConfigSchema.parse({ dataDir: join(dir, 'chdb') });
-  const storage = await createStorageClient(config);
-  await migrate(storage, config.retention);
+  const storageConfig = storageConfigSchema.parse({ dataDir: join(dir, 'chdb') });
+  const storage = await createStorageClient(storageConfig);
+  await migrate(storage, storageConfig.retention);
   const writer = new BatchingWriter(
     storage,
     await Spool.open(join(dir, 'spool'), 1 << 24),
@@ -40,7 +42,7 @@ export async function startSeededService(
   );
   await seed(new StorageSink(writer));
   await writer.close(); // flushes every queued row into ClickHouse
-  const app = await buildApp({ storage, queryLimits: config.queryLimits, uiDir });
+  const app = await buildApp({ storage, queryLimits: storageConfig.queryLimits, uiDir, config });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
-import { apiErrorSchema } from '@meshscope/query/api';
+import { z } from 'zod';
+import { apiErrorSchema, jaegerEnvelopeSchema } from '@meshscope/query/api';
+import { authorizationHeader, authSession } from './auth';
 import { ApiFailure, unreachable } from './errors';
 
 /** Query-string values; undefined and empty strings are left out. */
@@ -46,7 +47,7 @@ export async function getJson<S extends z.ZodType>(
   schema: S,
   signal?: AbortSignal,
 ): Promise<z.infer<S>> {
-  return requestJson(url, { signal, headers: { Accept: 'application/json' } }, schema);
+  return requestJson(url, { signal }, schema);
 }
 
 /**
@@ -59,40 +60,65 @@ export async function sendJson<S extends z.ZodType>(
   payload: unknown,
   schema: S,
 ): Promise<z.infer<S>> {
-  const init: RequestInit = {
-    method,
-    headers:
-      payload === undefined
-        ? { Accept: 'application/json' }
-        : { Accept: 'application/json', 'Content-Type': 'application/json' },
-    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-  };
+  const init =
+    payload === undefined
+      ? { method }
+      : { method, body: JSON.stringify(payload), headers: { 'Content-Type': 'application/json' } };
   return requestJson(url, init, schema);
 }
 
+/** Cheapest route behind the token check: a constant, no storage read. */
+const TOKEN_PROBE_URL = '/api/metrics/minstep';
+const probeSchema = jaegerEnvelopeSchema(z.number());
+
+/**
+ * Asks the service whether it accepts `token`: null if it does, else its reason. Other failures
+ * (unreachable, …) are thrown. The current session is not touched.
+ */
+export async function checkToken(token: string): Promise<string | null> {
+  try {
+    await requestJson(TOKEN_PROBE_URL, {}, probeSchema, token);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiFailure && error.unauthorized) return error.message;
+    throw error;
+  }
+}
+
+type RequestOptions = Pick<RequestInit, 'method' | 'body' | 'signal'> & { headers?: Record<string, string> };
+
+/**
+ * Every API request goes through here, with the session's token (read when the request starts, so a
+ * refusal is only taken as the current token's when it was sent with it).
+ */
 async function requestJson<S extends z.ZodType>(
   url: string,
-  init: RequestInit,
+  options: RequestOptions,
   schema: S,
+  token: string | null = authSession.token,
 ): Promise<z.infer<S>> {
-  const signal = init.signal ?? undefined;
+  const { signal } = options;
+  const headers = { Accept: 'application/json', ...options.headers, ...authorizationHeader(token) };
   let response: Response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { ...options, headers });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw unreachable(url);
   }
   const body = response.status === 204 ? null : await readJson(response);
   if (!response.ok) {
-    const failure = errorFromBody(response.status, body);
-    if (failure) throw failure;
-    if (GATEWAY_DOWN.has(response.status)) throw unreachable(url);
-    throw new ApiFailure(
-      'http',
-      `The query service answered ${response.status} ${response.statusText}`,
-      response.status,
-    );
+    const failure =
+      errorFromBody(response.status, body) ??
+      (GATEWAY_DOWN.has(response.status)
+        ? unreachable(url)
+        : new ApiFailure(
+            'http',
+            `The query service answered ${response.status} ${response.statusText}`,
+            response.status,
+          ));
+    if (failure.unauthorized) authSession.refused(token, failure.message);
+    throw failure;
   }
   if (body === undefined) {
     throw new ApiFailure(

@@ -20,6 +20,16 @@ export class ApiFailure extends Error {
   get notFound(): boolean {
     return this.kind === 'http' && this.status === 404;
   }
+
+  /** no token, or one the service does not know: a sign-in is needed */
+  get unauthorized(): boolean {
+    return this.kind === 'http' && this.status === 401;
+  }
+
+  /** the token is known but may not do this (a write with a read token) */
+  get forbidden(): boolean {
+    return this.kind === 'http' && this.status === 403;
+  }
 }
 
 export function unreachable(url: string): ApiFailure {

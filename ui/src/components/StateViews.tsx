@@ -26,6 +26,8 @@ function headline(error: Error): string {
   if (error.kind === 'unreachable') return 'Cannot reach the meshscope API';
   if (error.kind === 'invalid-response') return 'Unexpected answer from the API';
   if (error.status === 404) return 'Not found';
+  if (error.status === 401) return 'An API token is needed';
+  if (error.status === 403) return 'Not allowed with this API token';
   if (error.status !== undefined && error.status < 500) return 'The request was not accepted';
   return 'The API reported an error';
 }

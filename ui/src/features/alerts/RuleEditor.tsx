@@ -5,6 +5,7 @@ import { EmptyState, ErrorState, Loading } from '../../components/StateViews';
 import { useSaveRuleMutation } from '../../hooks/useAlertMutations';
 import { useServicesQuery } from '../../hooks/useServicesQuery';
 import { Field } from './Field';
+import { writeRefusal } from './write-refusal';
 import { breaches, comparatorOf, formatSignalValue, instanceRows, previewWindowSec } from './instance-rows';
 import {
   apiErrorsToFields,
@@ -63,7 +64,9 @@ export function RuleEditor({
       {
         onSuccess: (saved) => onSaved(saved.rule.name),
         onError: (error) => {
-          if (error instanceof ApiFailure && error.kind === 'http') {
+          const refusal = writeRefusal(error);
+          if (refusal !== null) setFormError(refusal);
+          else if (error instanceof ApiFailure && error.kind === 'http') {
             const spread = apiErrorsToFields(error.message, error.parameter);
             setErrors(spread.fields);
             setFormError(spread.form);
@@ -213,11 +216,6 @@ export function RuleEditor({
             </Field>
             {text('receivers', 'Receivers', 'comma-separated; empty: every receiver')}
           </fieldset>
-          {formError ? (
-            <div className="field-error" role="alert">
-              {formError}
-            </div>
-          ) : null}
           <div className="form-actions">
             {readOnly ? null : (
               <button type="submit" className="primary" disabled={save.isPending}>
@@ -227,6 +225,11 @@ export function RuleEditor({
             <button type="button" onClick={onCancel}>
               {readOnly ? 'Close' : 'Cancel'}
             </button>
+            {formError ? (
+              <span className="field-error" role="alert">
+                {formError}
+              </span>
+            ) : null}
           </div>
         </form>
         <LivePreview form={form} nowSec={nowSec} />

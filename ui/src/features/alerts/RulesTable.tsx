@@ -4,6 +4,7 @@ import { useDeleteRuleMutation } from '../../hooks/useAlertMutations';
 import { ErrorState } from '../../components/StateViews';
 import { AlertStateBadge } from './AlertStateBadge';
 import { formatSignalValue, ruleState } from './instance-rows';
+import { writeRefusal } from './write-refusal';
 
 type RuleEntry = { rule: AlertRule; source: 'file' | 'api' };
 
@@ -45,9 +46,11 @@ export function RulesTable({
 }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   const remove = useDeleteRuleMutation();
+  // a refusal for the token's role is shown beside the delete button; anything else above the table
+  const refusal = writeRefusal(remove.error);
   return (
     <>
-      {remove.error ? <ErrorState error={remove.error} /> : null}
+      {remove.error && refusal === null ? <ErrorState error={remove.error} /> : null}
       <table className="data" aria-label="Alert rules">
         <thead>
           <tr>
@@ -128,6 +131,11 @@ export function RulesTable({
                       <button type="button" onClick={() => setConfirming(null)}>
                         Keep
                       </button>
+                      {refusal !== null && remove.variables === rule.name ? (
+                        <span className="field-error" role="alert">
+                          {refusal}
+                        </span>
+                      ) : null}
                     </>
                   ) : null}
                 </td>

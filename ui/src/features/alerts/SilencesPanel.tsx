@@ -6,6 +6,7 @@ import { useCreateSilenceMutation, useExpireSilenceMutation } from '../../hooks/
 import { useSilencesQuery } from '../../hooks/useSilencesQuery';
 import { formatDateTime } from '../../lib/format';
 import { Field } from './Field';
+import { writeRefusal } from './write-refusal';
 import {
   formatMatchers,
   silenceFieldOf,
@@ -51,7 +52,7 @@ export function SilencesPanel({ prefill, onCreated }: { prefill: string; onCreat
       onError: (error) => {
         const field = error instanceof ApiFailure ? silenceFieldOf(error.parameter) : null;
         if (field) setErrors({ [field]: error.message });
-        else setFormError(error.message);
+        else setFormError(writeRefusal(error) ?? error.message);
       },
     });
   };
@@ -109,12 +110,12 @@ export function SilencesPanel({ prefill, onCreated }: { prefill: string; onCreat
             <button type="submit" className="primary">
               {create.isPending ? 'Creating…' : 'Create silence'}
             </button>
+            {formError ? (
+              <span className="field-error" role="alert">
+                {formError}
+              </span>
+            ) : null}
           </div>
-          {formError ? (
-            <div className="field-error" role="alert">
-              {formError}
-            </div>
-          ) : null}
         </fieldset>
       </form>
       <QueryView query={query} loadingLabel="Loading silences…">
@@ -136,6 +137,7 @@ const STATUS_ORDER = { active: 0, pending: 1, expired: 2 } as const;
 
 function SilencesTable({ silences }: { silences: Silence[] }) {
   const expire = useExpireSilenceMutation();
+  const expireError = expire.error ? (writeRefusal(expire.error) ?? expire.error.message) : null;
   const sorted = [...silences].sort(
     (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.startsAtMs - a.startsAtMs,
   );
@@ -179,6 +181,11 @@ function SilencesTable({ silences }: { silences: Silence[] }) {
                   >
                     Expire
                   </button>
+                ) : null}
+                {expireError !== null && expire.variables === s.id ? (
+                  <span className="field-error" role="alert">
+                    {expireError}
+                  </span>
                 ) : null}
               </td>
             </tr>
