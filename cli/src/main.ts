@@ -4,6 +4,7 @@ import { RuleValidationError } from '@meshscope/query';
 import { agentCommand } from './commands/agent.js';
 import { caCommand } from './commands/ca.js';
 import { collectorCommand } from './commands/collector.js';
+import { demoCommand } from './commands/demo.js';
 import { CliError } from './commands/lifecycle.js';
 import { migrateCommand } from './commands/migrate.js';
 import { queryCommand } from './commands/query.js';
@@ -21,6 +22,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   query: { run: queryCommand, summary: 'query API (Jaeger-compatible and mesh) and the UI on 16686' },
   migrate: { run: migrateCommand, summary: 'apply the ClickHouse schema and exit' },
   agent: { run: agentCommand, summary: 'the sidecar proxy agent for one workload' },
+  demo: {
+    run: demoCommand,
+    summary: 'the demo mesh of a running start: `demo fault on|off` fires and resolves its alert',
+  },
   ca: {
     run: caCommand,
     summary: 'mesh CA: init, issue SPIFFE certificates, tokens, serve the signing endpoint',

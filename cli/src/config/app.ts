@@ -15,7 +15,7 @@ export const appConfigSchema = z
     storage: storageConfigSchema.prefault({}),
     collector: collectorConfigSchema.prefault({}),
     query: queryConfigSchema,
-    /** Start the demo mesh with the all-in-one (no demo mesh exists yet: accepted, changes nothing). */
+    /** Start the demo mesh (cli/src/demo) with the all-in-one, sending to its collector. */
     demo: z.boolean().default(true),
   })
   .strict();

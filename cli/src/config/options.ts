@@ -252,6 +252,6 @@ export const DEMO_OPTIONS: OptionSpec[] = [
     env: 'MESHSCOPE_DEMO',
     path: 'demo',
     type: 'negated',
-    help: 'do not start the demo mesh (there is no demo mesh yet: accepted, changes nothing)',
+    help: 'do not start the demo mesh (Bookinfo-like services behind mTLS agents, load, an SDK service, an alert rule)',
   },
 ];
