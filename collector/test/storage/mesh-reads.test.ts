@@ -121,6 +121,19 @@ beforeAll(async () => {
         ns(minute + 70),
       ),
       makeRequestHistogram(frontendToReviews('source', 'v2'), [0, 10], 0.1, ns(minute + 70)),
+      // 5 more aborted by a fault in frontend's agent: no reviews workload saw them, only the caller counts them
+      makeRequestHistogram(
+        frontendToReviews('source', 'unknown', {
+          destination_workload: 'unknown',
+          destination_principal: 'unknown',
+          response_code: '503',
+          response_flags: 'FI',
+          connection_security_policy: 'none',
+        }),
+        [5],
+        0.005,
+        ns(minute + 75),
+      ),
       // reviews → an external API without an agent: only the caller reports it (plaintext)
       makeRequestHistogram(
         {
@@ -192,7 +205,7 @@ describe('meshTraffic', () => {
   it('counts each request once: destination reports, source fallback, spans only outside the mesh', async () => {
     const rows = await read.meshTraffic({ ...window, level: 'service', bySource: true, byDest: true });
     expect(pairs(rows)).toEqual([
-      ['mesh', 'frontend', 'reviews', 40],
+      ['mesh', 'frontend', 'reviews', 45],
       ['mesh', 'reviews', 'ratings-api', 7],
       ['spans', 'user', 'web', 2],
       ['spans', 'web', 'orders', 2],
@@ -201,7 +214,7 @@ describe('meshTraffic', () => {
     expect(reviews).toMatchObject({ mtlsRequests: 40, destVersions: ['v1', 'v2'], destReported: true });
     expect(rows.find((r) => r.dest.service === 'ratings-api')?.destReported).toBe(false);
     expect(reviews?.protocols).toEqual([
-      { protocol: 'http', requests: 40, http4xx: 0, http5xx: 2, grpcErrors: 0, noResponse: 0 },
+      { protocol: 'http', requests: 45, http4xx: 0, http5xx: 7, grpcErrors: 0, noResponse: 0 },
     ]);
     expect(reviews?.sourcePrincipals).toEqual(['spiffe://cluster.local/ns/shop/sa/frontend']);
     expect(rows.find((r) => r.dest.service === 'ratings-api')?.protocols[0]?.protocol).toBe('grpc');
@@ -215,11 +228,13 @@ describe('meshTraffic', () => {
       byDest: true,
       destServices: ['reviews'],
     });
+    // the aborted requests reached no version of reviews
     expect(inbound.map((r) => [r.dest.version, r.requests])).toEqual([
+      ['unknown', 5],
       ['v1', 30],
       ['v2', 10],
     ]);
-    expect(inbound[0]?.quantilesMs).toHaveLength(4);
+    expect(inbound[1]?.quantilesMs).toHaveLength(4);
     const series = await read.meshTraffic({
       ...window,
       stepSec: 60,
@@ -230,7 +245,7 @@ describe('meshTraffic', () => {
     });
     expect(series.map((r) => [r.timeSec - minute, r.requests])).toEqual([
       [0, 30],
-      [60, 10],
+      [60, 15],
     ]);
   });
 

@@ -653,13 +653,17 @@ export function outboundEdge(
   const own = state.identity;
   const security = peerId ? 'mutual_tls' : 'none';
   if (!def || !ep) {
-    return metrics.edge(`local|${host}`, () => ({
+    // No endpoint was reached (no route, a fault abort, no healthy endpoint, pool overflow): as Istio reports
+    // it, the destination service is known once a cluster was chosen and only the workload side is unknown,
+    // which is also how the read side knows no inbound agent saw the request.
+    const service = def?.host ?? host;
+    return metrics.edge(`local|${service}`, () => ({
       reporter: 'source',
       source: { ...own, principal: UNKNOWN },
       destination: {
-        service: host,
-        serviceName: host.split('.')[0] ?? host,
-        serviceNamespace: UNKNOWN,
+        service,
+        serviceName: service.split('.')[0] ?? service,
+        serviceNamespace: def?.namespace ?? UNKNOWN,
         workload: UNKNOWN,
         namespace: UNKNOWN,
         app: UNKNOWN,

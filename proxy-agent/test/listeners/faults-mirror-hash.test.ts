@@ -110,6 +110,14 @@ spec:
     const aborted = replies.filter((r) => r.status === 418).length;
     expect(aborted / 2000).toBeGreaterThan(0.25);
     expect(aborted / 2000).toBeLessThan(0.35);
+    // Aborted before any endpoint: reported like Istio, the destination service known, its workload not.
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.ports.admin}/metrics`)).text();
+    const abortedLine = metrics
+      .split('\n')
+      .find((l) => l.startsWith('istio_requests_total{') && l.includes('response_code="418"'));
+    expect(abortedLine).toContain('destination_service="app.default.svc.cluster.local"');
+    expect(abortedLine).toContain('destination_service_namespace="default"');
+    expect(abortedLine).toContain('destination_workload="unknown"');
     expect(replies.filter((r) => r.status !== 418).every((r) => r.status === 200)).toBe(true);
   }, 30_000);
 

@@ -11,7 +11,9 @@ import { Params } from './sql.js';
  *
  * - agents' destination reports are always used (the inbound agent sees every request that arrived);
  * - source reports only for destination services that no inbound agent reported in the window (callees
- *   outside the mesh, or whose agent does not export);
+ *   outside the mesh, or whose agent does not export), and always for requests that never reached a
+ *   destination workload (destination_workload 'unknown' from a caller agent: fault aborts, no healthy
+ *   endpoint, pool overflow), which no inbound agent can have seen;
  * - span-paired edges (reporter 'spans') only for destinations no agent reported at all.
  *
  * Because the choice is made on rows, any grouping (service, version, workload; by caller or not) sums
@@ -148,6 +150,7 @@ function countedOnce(ctx: ReadContext, query: MeshTrafficQuery, p: Params): stri
   const destinations = rollupRows(ctx, EDGE_ROLLUP, query, [`Reporter = 'destination'`], p);
   const agents = rollupRows(ctx, EDGE_ROLLUP, query, [`Reporter IN ('source', 'destination')`], p);
   return `(Reporter = 'destination'
+    OR (Reporter = 'source' AND DestWorkload = 'unknown')
     OR (Reporter = 'source' AND (DestNamespace, DestService) NOT IN (
       SELECT DestNamespace, DestService FROM ${destinations} GROUP BY DestNamespace, DestService))
     OR (Reporter = 'spans' AND DestService NOT IN (SELECT DestService FROM ${agents} GROUP BY DestService)))`;
