@@ -1,15 +1,11 @@
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageSink } from '../../src/ingest/storage-sink.js';
-import { createCollectorMetrics } from '../../src/observability/metrics.js';
 import { edgeRowsFromHistograms, latencyFromBuckets } from '../../src/rollups/edges.js';
-import { Spool } from '../../src/spool/spool.js';
 import type { StorageClient } from '../../src/storage/client.js';
 import { Tables } from '../../src/storage/schema/tables.js';
-import { BatchingWriter } from '../../src/writer/batching-writer.js';
+import type { BatchingWriter } from '../../src/writer/batching-writer.js';
 import { makeRequestHistogram, makeSpan } from '../helpers/rows.js';
-import { openTestStorage } from '../helpers/storage.js';
+import { openTestStorage, openTestWriter } from '../helpers/storage.js';
 
 let storage: StorageClient;
 let cleanup: () => Promise<void>;
@@ -19,14 +15,7 @@ let sink: StorageSink;
 beforeAll(async () => {
   let dir: string;
   ({ storage, cleanup, dir } = await openTestStorage());
-  const spool = await Spool.open(join(dir, 'spool'), 1 << 20);
-  writer = new BatchingWriter(
-    storage,
-    spool,
-    { maxBatchRows: 10_000, flushIntervalMs: 20, maxQueueRows: 100_000, retryAfterSec: 1 },
-    createCollectorMetrics(),
-    pino({ level: 'silent' }),
-  );
+  ({ writer } = await openTestWriter(storage, dir, { flushIntervalMs: 20 }));
   sink = new StorageSink(writer);
 });
 afterAll(async () => {

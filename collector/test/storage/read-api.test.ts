@@ -1,15 +1,11 @@
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageSink } from '../../src/ingest/storage-sink.js';
-import { createCollectorMetrics } from '../../src/observability/metrics.js';
-import { Spool } from '../../src/spool/spool.js';
 import type { StorageClient } from '../../src/storage/client.js';
 import { ReadApi } from '../../src/storage/read/read-api.js';
 import type { SpanRow } from '../../src/storage/rows.js';
-import { BatchingWriter } from '../../src/writer/batching-writer.js';
+import type { BatchingWriter } from '../../src/writer/batching-writer.js';
 import { hex, makeRequestHistogram, makeSpan } from '../helpers/rows.js';
-import { openTestStorage } from '../helpers/storage.js';
+import { openTestStorage, openTestWriter } from '../helpers/storage.js';
 
 let storage: StorageClient;
 let cleanup: () => Promise<void>;
@@ -60,13 +56,7 @@ beforeAll(async () => {
   let dir: string;
   let config;
   ({ storage, cleanup, dir, config } = await openTestStorage());
-  writer = new BatchingWriter(
-    storage,
-    await Spool.open(join(dir, 'spool'), 1 << 20),
-    { maxBatchRows: 10_000, flushIntervalMs: 10, maxQueueRows: 100_000, retryAfterSec: 1 },
-    createCollectorMetrics(),
-    pino({ level: 'silent' }),
-  );
+  ({ writer } = await openTestWriter(storage, dir));
   const sink = new StorageSink(writer);
   await sink.writeSpans([rootA, childA, rootB]);
   const edge = {

@@ -1,18 +1,15 @@
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageSink } from '../../src/ingest/storage-sink.js';
-import { createCollectorMetrics } from '../../src/observability/metrics.js';
 import { SpanPairingJob } from '../../src/rollups/span-pairing.js';
-import { Spool } from '../../src/spool/spool.js';
 import type { StorageClient } from '../../src/storage/client.js';
 import type { MeshTrafficQuery, MeshTrafficRow } from '../../src/storage/read/mesh-traffic.js';
 import { ReadApi, type EdgePoint, type RedPoint, type Window } from '../../src/storage/read/read-api.js';
 import { LATENCY_BOUNDS_MS, Tables } from '../../src/storage/schema/tables.js';
 import type { MetricHistogramRow, SpanRow } from '../../src/storage/rows.js';
-import { BatchingWriter } from '../../src/writer/batching-writer.js';
+import type { BatchingWriter } from '../../src/writer/batching-writer.js';
 import { hex, makeRequestHistogram, makeSpan } from '../helpers/rows.js';
-import { openTestStorage } from '../helpers/storage.js';
+import { openTestStorage, openTestWriter } from '../helpers/storage.js';
 
 /**
  * Reads take whole hours from the hourly rollups and the ragged minutes around them from the per-minute
@@ -163,13 +160,7 @@ beforeAll(async () => {
   let dir: string;
   let config;
   ({ storage, cleanup, dir, config } = await openTestStorage());
-  writer = new BatchingWriter(
-    storage,
-    await Spool.open(join(dir, 'spool'), 1 << 22),
-    { maxBatchRows: 2_000, flushIntervalMs: 10, maxQueueRows: 100_000, retryAfterSec: 1 },
-    createCollectorMetrics(),
-    log,
-  );
+  ({ writer } = await openTestWriter(storage, dir, { maxBatchRows: 2_000 }));
   hybrid = new ReadApi(storage, config.queryLimits);
   minutes = new ReadApi(storage, config.queryLimits, { hourRollups: false });
   const sink = new StorageSink(writer);
