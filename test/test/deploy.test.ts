@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { applyRetention, migrate, storageConfigSchema, type StorageClient } from '@meshscope/collector';
 
 /**
  * Static checks of deploy/ (there is no Docker engine or cluster here): every YAML parses; every container
@@ -11,7 +12,9 @@ import { parseAllDocuments } from 'yaml';
  * capability; every `meshscope` command line is accepted by the real CLI and every environment variable is
  * one meshscope documents; secrets reach containers through Secrets, never args; the ClickHouse cluster is
  * 2 shards x 2 replicas on Keeper x 3; each namespace starts from a default-deny NetworkPolicy. With kubectl
- * on the PATH the overlays are rendered by kustomize and checked the same way.
+ * on the PATH the overlays are rendered by kustomize and checked the same way. The cluster DDL the collector's
+ * own migrations produce for the Job's `--cluster` is checked against the ClickHouse config the pods mount:
+ * cluster name, macros per pod (expanded into each replicated table's Keeper path), Distributed tables, Keeper.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -230,6 +233,18 @@ function commandLineProblems(lines: CommandLine[], documented: Set<string>): str
 
 // ---- ClickHouse cluster configuration ----------------------------------------------------------
 
+/** The migrate Job's `--cluster` and the DDL the collector renders for it. */
+async function migrateJobDdl(manifests: Manifest[]): Promise<{ cluster: string; statements: string[] }> {
+  const job = k8sCommandLines(containersOf(manifests)).find((l) => l.argv[0] === 'migrate');
+  const argv = job?.argv ?? [];
+  const cluster = argv[argv.indexOf('--cluster') + 1] ?? '';
+  expect(cluster, 'the migrate Job passes --cluster').not.toBe('');
+  const env = Object.fromEntries(
+    (job?.env ?? []).flatMap((e) => (typeof e.value === 'string' ? [[e.name, e.value]] : [])),
+  );
+  return { cluster, statements: await collectorDdl(cluster, env) };
+}
+
 const chXml = readFileSync(join(deployDir, 'k8s/base/clickhouse/meshscope.xml'), 'utf8');
 const keeperXml = readFileSync(join(deployDir, 'k8s/base/clickhouse/keeper_config.xml'), 'utf8');
 const blocks = (xml: string, tag: string) =>
@@ -243,6 +258,232 @@ function clusterShards(name: string): string[][] {
 
 const byKind = (kind: string, manifests = fileManifests) => manifests.filter((m) => m.doc.kind === kind);
 const nameOf = (doc: Obj) => String(obj(doc.metadata).name);
+
+// ---- the collector's cluster DDL against the ClickHouse config the pods mount ---------------------
+
+type Manifest = { file: string; doc: Obj };
+
+/** The schema DDL exactly as `meshscope migrate` sends it, recorded by a storage client that runs nothing. */
+async function collectorDdl(cluster: string, env: Record<string, string>): Promise<string[]> {
+  const config = storageConfigSchema.parse({
+    url: 'http://clickhouse:8123',
+    cluster,
+    ...(env.CLICKHOUSE_DATABASE ? { database: env.CLICKHOUSE_DATABASE } : {}),
+  });
+  const statements: string[] = [];
+  const recording = {
+    client: {
+      command: ({ query }: { query: string }) => (statements.push(query), Promise.resolve({})),
+      // an empty database: schema version 0, no tables yet
+      query: () => Promise.resolve({ json: () => Promise.resolve([]) }),
+      insert: () => Promise.resolve({}),
+    },
+    mode: 'server',
+    database: config.database,
+    cluster: config.cluster,
+    location: 'recorded',
+    table: (name: string) => `\`${config.database}\`.\`${name}\``,
+    close: () => Promise.resolve(),
+  } as unknown as StorageClient;
+  await migrate(recording, config.retention);
+  await applyRetention(recording, config.retention);
+  return statements;
+}
+
+/** Looks a ConfigMap's key up: in the (rendered) manifests, else in base's configMapGenerator files. */
+function configMapLookup(manifests: Manifest[]): (name: string, key: string) => string | undefined {
+  const base = join(deployDir, 'k8s/base');
+  const kustomization = obj(docsByFile.get(join(base, 'kustomization.yaml'))?.[0]);
+  return (name, key) => {
+    const cm = manifests.find((m) => m.doc.kind === 'ConfigMap' && nameOf(m.doc) === name);
+    if (cm) {
+      const v = obj(cm.doc.data)[key];
+      return typeof v === 'string' ? v : undefined;
+    }
+    const generator = arr(kustomization.configMapGenerator).find((g) => obj(g).name === name);
+    const file = strs(obj(generator).files).find((f) => f.split('/').pop() === key);
+    return file ? readFileSync(join(base, file), 'utf8') : undefined;
+  };
+}
+
+/** The content of `path` inside a pod's container, when a ConfigMap volume provides it. */
+function mountedFile(
+  pod: Obj,
+  container: Obj,
+  path: string,
+  lookup: (name: string, key: string) => string | undefined,
+): string | undefined {
+  for (const m of arr(container.volumeMounts).map(obj)) {
+    const mountPath = String(m.mountPath);
+    const key =
+      typeof m.subPath === 'string'
+        ? mountPath === path
+          ? m.subPath
+          : undefined
+        : path.startsWith(`${mountPath}/`)
+          ? path.slice(mountPath.length + 1)
+          : undefined;
+    if (!key) continue;
+    const volume = arr(pod.volumes)
+      .map(obj)
+      .find((v) => v.name === m.name);
+    const cm = obj(volume?.configMap).name;
+    if (typeof cm === 'string') return lookup(cm, key);
+  }
+  return undefined;
+}
+
+/** A pod's environment as the kubelet resolves it (plain values, $(VAR) references, the pod name). */
+function podEnv(container: Obj, podName: string): Map<string, string | undefined> {
+  const env = new Map<string, string | undefined>();
+  for (const e of arr(container.env).map(obj)) {
+    const field = obj(obj(e.valueFrom).fieldRef).fieldPath;
+    const value =
+      typeof e.value === 'string'
+        ? e.value.replace(/\$\((\w+)\)/g, (all, v: string) => env.get(v) ?? all)
+        : field === 'metadata.name'
+          ? podName
+          : undefined;
+    env.set(String(e.name), value);
+  }
+  return env;
+}
+
+/** `<macros>` of a ClickHouse config: literal values, or `from_env` resolved in the pod's environment. */
+function macrosOf(xml: string, env: Map<string, string | undefined>): Map<string, string | undefined> {
+  const macros = new Map<string, string | undefined>();
+  const block = blocks(xml, 'macros')[0] ?? '';
+  for (const m of block.matchAll(/<(\w+)(?:\s+from_env="(\w+)")?\s*(?:\/>|>([^<]*)<\/\1>)/g))
+    if (m[1]) macros.set(m[1], m[2] ? env.get(m[2]) : m[3]?.trim());
+  return macros;
+}
+
+/** Macros ClickHouse expands by itself in Replicated engine arguments when `<macros>` does not set them. */
+const BUILTIN_MACROS = ['database', 'table', 'uuid'];
+
+function clusterDdlProblems(manifests: Manifest[], statements: string[], cluster: string): string[] {
+  const problems: string[] = [];
+  const lookup = configMapLookup(manifests);
+  const serverXmlPath = '/etc/clickhouse-server/config.d/meshscope.xml';
+
+  // every ClickHouse server pod, with the config and environment it gets
+  const pods = byKind('StatefulSet', manifests)
+    .filter((m) => obj(obj(m.doc.metadata).labels)['app.kubernetes.io/name'] === 'clickhouse')
+    .flatMap(({ doc }) => {
+      const pod = podSpecOf(doc) ?? {};
+      const container = obj(
+        arr(pod.containers).find((c) => String(obj(c).image).includes('clickhouse-server')),
+      );
+      return Array.from({ length: Number(obj(doc.spec).replicas) }, (_, i) => {
+        const name = `${nameOf(doc)}-${i}`;
+        const xml = mountedFile(pod, container, serverXmlPath, lookup) ?? '';
+        const host = `${name}.${String(obj(doc.spec).serviceName)}`;
+        const servers = blocks(xml, 'remote_servers')[0] ?? '';
+        const shards = blocks(blocks(servers, cluster)[0] ?? '', 'shard').map((sh) =>
+          blocks(sh, 'replica').map((r) => blocks(r, 'host')[0] ?? ''),
+        );
+        return { name, host, xml, shards, env: podEnv(container, name) };
+      });
+    });
+  if (pods.length === 0) problems.push('no ClickHouse server StatefulSet');
+  const keeperPods = byKind('StatefulSet', manifests)
+    .filter((m) =>
+      arr(podSpecOf(m.doc)?.containers).some((c) => /clickhouse-keeper/.test(String(obj(c).image))),
+    )
+    .flatMap(({ doc }) => {
+      const pod = podSpecOf(doc) ?? {};
+      const container = obj(arr(pod.containers)[0]);
+      const xml = mountedFile(pod, container, '/etc/clickhouse-keeper/keeper_config.xml', lookup) ?? '';
+      const port = blocks(xml, 'tcp_port')[0];
+      return Array.from(
+        { length: Number(obj(doc.spec).replicas) },
+        (_, i) => `${nameOf(doc)}-${i}.${String(obj(doc.spec).serviceName)}:${port}`,
+      );
+    });
+  for (const p of pods) if (!p.xml) problems.push(`${p.name}: no ${serverXmlPath} from a ConfigMap`);
+
+  for (const p of pods) {
+    // the cluster the DDL names is the one remote_servers defines, the same on every pod
+    if (!p.shards.length) problems.push(`${p.name}: remote_servers has no cluster "${cluster}"`);
+    // Replicated engines and ON CLUSTER need Keeper (or ZooKeeper) and the distributed DDL queue
+    const keeperNodes = blocks(blocks(p.xml, 'zookeeper')[0] ?? '', 'node');
+    if (!keeperNodes.length) problems.push(`${p.name}: no <zookeeper> (Keeper) nodes`);
+    if (!blocks(blocks(p.xml, 'distributed_ddl')[0] ?? '', 'path')[0])
+      problems.push(`${p.name}: no <distributed_ddl><path>, which ON CLUSTER needs`);
+    const keeperTargets = keeperNodes.map((n) => `${blocks(n, 'host')[0]}:${blocks(n, 'port')[0]}`);
+    if (keeperTargets.sort().join() !== keeperPods.sort().join())
+      problems.push(
+        `${p.name}: Keeper nodes ${keeperTargets.join()} are not the Keeper pods ${keeperPods.join()}`,
+      );
+    if (JSON.stringify(p.shards) !== JSON.stringify(pods[0]?.shards))
+      problems.push(`${p.name}: remote_servers differs from ${pods[0]?.name}'s`);
+  }
+
+  // statements: ON CLUSTER and Distributed name the cluster; Replicated paths expand on every pod
+  const created = new Map<string, string>(); // `db`.`table` -> statement
+  for (const s of statements) {
+    const m = /^CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS (`[^`]+`\.`[^`]+`)/.exec(s);
+    if (m?.[1]) created.set(m[1], s);
+    for (const c of s.matchAll(/ON CLUSTER `([^`]+)`/g))
+      if (c[1] !== cluster) problems.push(`ON CLUSTER \`${c[1]}\` is not the Job's --cluster ${cluster}`);
+  }
+  const distributedOver = new Set<string>();
+  for (const s of statements)
+    for (const d of s.matchAll(/Distributed\(`([^`]+)`, `([^`]+)`, `([^`]+)`/g)) {
+      if (d[1] !== cluster) problems.push(`Distributed over cluster ${d[1]}, not ${cluster}`);
+      const local = `\`${d[2]}\`.\`${d[3]}\``;
+      if (!created.has(local)) problems.push(`Distributed over ${local}, which the DDL does not create`);
+      distributedOver.add(local);
+    }
+  const replicated = [...created].flatMap(([table, s]) => {
+    const e = /ENGINE = Replicated\w*MergeTree\('([^']*)', '([^']*)'/.exec(s);
+    return e?.[1] && e[2] ? [{ table, path: e[1], replica: e[2] }] : [];
+  });
+  if (!replicated.length || !distributedOver.size)
+    problems.push('the cluster DDL has no Replicated or no Distributed tables');
+
+  const shardsOfCluster = pods[0]?.shards ?? [];
+  for (const t of replicated) {
+    const [db = '', name = ''] = t.table.split('.').map((x) => x.replaceAll('`', ''));
+    const byPath = new Map<string, { host: string; replica: string }[]>();
+    for (const p of pods) {
+      const macros = macrosOf(p.xml, p.env);
+      const expand = (text: string) =>
+        text.replace(/\{(\w+)\}/g, (_, k: string) => {
+          const v = macros.get(k);
+          if (v !== undefined && v !== '') return v;
+          if (BUILTIN_MACROS.includes(k))
+            return k === 'database' ? db : k === 'table' ? name : `uuid(${name})`;
+          problems.push(`${p.name}: macro {${k}} (used by ${t.table}) is not defined in its <macros>`);
+          return `{${k}}`;
+        });
+      const path = expand(t.path);
+      byPath.set(path, [...(byPath.get(path) ?? []), { host: p.host, replica: expand(t.replica) }]);
+    }
+    for (const [path, replicas] of byPath) {
+      const names = replicas.map((r) => r.replica);
+      if (new Set(names).size !== names.length)
+        problems.push(`${t.table}: two pods register the same replica name under ${path}: ${names.join()}`);
+    }
+    // the data of a Distributed table: each remote_servers shard is exactly one replication group
+    if (distributedOver.has(t.table)) {
+      const groups = [...byPath.values()]
+        .map((rs) =>
+          rs
+            .map((r) => r.host)
+            .sort()
+            .join(),
+        )
+        .sort();
+      const expected = shardsOfCluster.map((hosts) => [...hosts].sort().join()).sort();
+      if (groups.join(' | ') !== expected.join(' | '))
+        problems.push(
+          `${t.table}: pods replicate as [${groups.join(' | ')}], remote_servers shards are [${expected.join(' | ')}]`,
+        );
+    }
+  }
+  return [...new Set(problems)];
+}
 
 describe('deploy/ manifests', { timeout: 120_000 }, () => {
   it('every YAML file parses (all documents) and the Kubernetes ones have a kind and a name', () => {
@@ -332,6 +573,13 @@ describe('deploy/ manifests', { timeout: 120_000 }, () => {
     expect(blocks(keeperXml, 'server').map((s) => blocks(s, 'id')[0])).toEqual(['1', '2', '3']);
   });
 
+  it('the cluster DDL the collector renders for the Job --cluster matches the ClickHouse config every pod mounts', async () => {
+    const { cluster, statements } = await migrateJobDdl(fileManifests);
+    expect(statements.length).toBeGreaterThan(20);
+    expect(statements.join('\n')).toMatch(/\{shard\}.*\{replica\}/);
+    expect(clusterDdlProblems(fileManifests, statements, cluster)).toEqual([]);
+  });
+
   it('exactly one query replica runs the alert evaluator; the others run with --no-alert-evaluator', () => {
     const evaluators = byKind('Deployment').filter(({ doc }) =>
       arr(podSpecOf(doc)?.containers).some(
@@ -378,7 +626,7 @@ describe.skipIf(!kubectl)(
   { timeout: 120_000 },
   () => {
     for (const overlay of ['dev', 'production']) {
-      it(`${overlay} renders and every container in it passes the same checks`, () => {
+      it(`${overlay} renders, every container in it passes the same checks, and the cluster DDL matches`, async () => {
         const out = execFileSync('kubectl', ['kustomize', join(deployDir, 'k8s/overlays', overlay)], {
           encoding: 'utf8',
           timeout: 60_000,
@@ -392,6 +640,8 @@ describe.skipIf(!kubectl)(
         expect(Number(obj(hpa?.doc.spec).minReplicas)).toBeGreaterThanOrEqual(
           overlay === 'production' ? 2 : 1,
         );
+        const { cluster, statements } = await migrateJobDdl(manifests);
+        expect(clusterDdlProblems(manifests, statements, cluster)).toEqual([]);
       });
     }
   },
