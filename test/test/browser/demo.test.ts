@@ -122,6 +122,14 @@ describe('meshscope start with the demo, in Chromium', () => {
     expect(ui, meshscope.output().slice(-3000)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // the page reads the graph once: wait (bounded) until the API has every hop of the demo
     const graph = await until(async () => {
+      // the page asks for the service graph: it must answer too (each request bounded by `api`)
+      const services = await api<Topology>('/api/mesh/topology');
+      if (
+        !['productpage', 'reviews', 'ratings', 'details'].every((n) =>
+          services.nodes.some((x) => x.service === n),
+        )
+      )
+        return undefined;
       const g = await api<Topology>('/api/mesh/topology?graphType=versioned');
       const edge = (from: string, to: string) =>
         g.edges.some((e) => e.source.includes(`/${from}@`) && e.target.includes(`/${to}@`));
@@ -143,7 +151,9 @@ describe('meshscope start with the demo, in Chromium', () => {
       .catch(async (err: unknown) => {
         await shot('topology-failed');
         const body = await page.locator('main, body').first().innerText();
-        const now = await fetch(`${ui}/api/mesh/topology`).then((r) => r.text());
+        const now = await fetch(`${ui}/api/mesh/topology`, { signal: AbortSignal.timeout(5_000) })
+          .then((r) => r.text())
+          .catch((e: unknown) => String(e));
         throw new Error(`${String(err)}\npage: ${body.slice(0, 500)}\nAPI now: ${now.slice(0, 1500)}`);
       });
     for (const name of ['productpage', 'reviews', 'ratings', 'details']) {
@@ -154,7 +164,7 @@ describe('meshscope start with the demo, in Chromium', () => {
     expect(await attribute(toReviews, 'data-mtls')).toBe('true');
     expect(await toReviews.getAttribute('data-health')).toMatch(new RegExp(`^(${HEALTH.join('|')})$`));
     await shot('topology');
-  });
+  }, 75_000);
 
   it('shows the reviews canary as versions v1, v2, v3 in the versioned graph', async () => {
     await page.goto(`${ui}/topology?graph=versioned`);
