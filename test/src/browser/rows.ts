@@ -5,6 +5,7 @@ import {
   MeshAttr,
   SERVER_DURATION_METRIC,
 } from '@meshscope/collector/conventions';
+import { AGENT_METRIC_ROW_BASE } from '../fixtures/agent-metric-rows.js';
 
 /**
  * Rows exactly as the collector stores agents' telemetry (request-duration histograms, spans), so the
@@ -19,22 +20,6 @@ export interface Workload {
 }
 
 export const nsText = (unixMs: number): string => (BigInt(Math.round(unixMs * 1000)) * 1000n).toString();
-
-const METRIC_COMMON = {
-  ResourceSchemaUrl: '',
-  ScopeName: '@meshscope/proxy-agent',
-  ScopeVersion: '0.1.0',
-  ScopeAttributes: {},
-  ScopeDroppedAttrCount: 0,
-  ScopeSchemaUrl: '',
-  MetricDescription: '',
-  Flags: 0,
-  'Exemplars.FilteredAttributes': [],
-  'Exemplars.TimeUnix': [],
-  'Exemplars.Value': [],
-  'Exemplars.SpanId': [],
-  'Exemplars.TraceId': [],
-};
 
 function hopAttributes(
   source: Workload,
@@ -81,7 +66,7 @@ export function hopHistogram(
   const counts = new Array<number>(bounds.length + 1).fill(0);
   counts[bucket < 0 ? bounds.length : bucket] = count;
   return {
-    ...METRIC_COMMON,
+    ...AGENT_METRIC_ROW_BASE,
     ResourceAttributes: {
       'service.name': owner.app,
       'service.namespace': owner.namespace,

@@ -9,6 +9,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { generateSpans, MeshTraffic } from '../../fixtures/mesh-traffic.js';
+import { AGENT_METRIC_ROW_BASE } from '../../fixtures/agent-metric-rows.js';
 
 /**
  * Bench data, written the way production data arrives: spans of 50 services (MeshTraffic: SERVER and CLIENT
@@ -51,22 +52,6 @@ interface HistogramAcc {
   minSec: number;
   maxSec: number;
 }
-
-const metricBase = {
-  ResourceSchemaUrl: '',
-  ScopeName: '@meshscope/proxy-agent',
-  ScopeVersion: '0.1.0',
-  ScopeAttributes: {},
-  ScopeDroppedAttrCount: 0,
-  ScopeSchemaUrl: '',
-  MetricDescription: '',
-  Flags: 0,
-  'Exemplars.FilteredAttributes': [],
-  'Exemplars.TimeUnix': [],
-  'Exemplars.Value': [],
-  'Exemplars.SpanId': [],
-  'Exemplars.TraceId': [],
-};
 
 /** What each end's agent reports for the SERVER spans of a chunk, per minute, edge and status. */
 function agentHistograms(spans: readonly ReadableSpan[]): MetricHistogramRow[] {
@@ -130,7 +115,7 @@ function agentHistograms(spans: readonly ReadableSpan[]): MetricHistogramRow[] {
         reporter === 'destination' ? h.attrs[MeshAttr.destinationApp] : h.attrs[MeshAttr.sourceApp];
       const timeNs = BigInt(h.minuteSec + 59) * NS_PER_SEC;
       rows.push({
-        ...metricBase,
+        ...AGENT_METRIC_ROW_BASE,
         ResourceAttributes: { 'service.name': owner ?? '', 'meshscope.agent': 'true' },
         ServiceName: owner ?? '',
         MetricName: reporter === 'source' ? 'http.client.request.duration' : 'http.server.request.duration',
@@ -159,7 +144,7 @@ function inflightGauges(services: readonly string[], startSec: number, endSec: n
       for (const replica of ['a', 'b']) {
         const timeNs = (BigInt(t) * NS_PER_SEC).toString();
         rows.push({
-          ...metricBase,
+          ...AGENT_METRIC_ROW_BASE,
           ResourceAttributes: { 'service.name': service, 'service.instance.id': `${service}-${replica}` },
           ServiceName: service,
           MetricName: INFLIGHT_METRIC,
