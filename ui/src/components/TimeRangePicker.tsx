@@ -4,7 +4,7 @@ import type { TimeWindowState } from '../hooks/useTimeWindow';
 
 /** Lookback and auto-refresh, both kept in the URL (`range`, `refresh`). */
 export function TimeRangePicker({ time }: { time: TimeWindowState }) {
-  const [params, update] = useSearchParams();
+  const [, update] = useSearchParams();
   const lookback = time.range.kind === 'lookback' ? time.range.text : 'custom';
   const choices: readonly string[] = LOOKBACK_CHOICES;
   return (
@@ -34,8 +34,10 @@ export function TimeRangePicker({ time }: { time: TimeWindowState }) {
         <span className="visually-hidden">Auto-refresh</span>
         <select
           aria-label="Auto-refresh"
-          value={params.get('refresh') ?? 'off'}
-          onChange={(e) => update({ refresh: e.target.value === 'off' ? null : e.target.value })}
+          value={time.refreshChoice}
+          onChange={(e) =>
+            update({ refresh: e.target.value === time.refreshDefault ? null : e.target.value })
+          }
         >
           {REFRESH_CHOICES.map((choice) => (
             <option key={choice} value={choice}>

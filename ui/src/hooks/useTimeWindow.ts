@@ -13,6 +13,9 @@ export interface TimeWindowState {
   window: TimeWindow;
   /** auto-refresh period in ms, or false */
   refreshMs: number | false;
+  /** the `refresh` choice in force (the URL's, else the page's default) and that default */
+  refreshChoice: string;
+  refreshDefault: string;
   /** move a lookback window to "now" immediately */
   refreshNow: () => void;
 }
@@ -23,10 +26,11 @@ const nowSec = (): number => Date.now() / 1000;
  * The page's time window from the URL. A lookback is resolved against a "now" that only moves on refresh
  * (auto or manual), so every query on the page shares one window and the cache key stays put in between.
  */
-export function useTimeWindow(): TimeWindowState {
+export function useTimeWindow(refreshDefault = 'off'): TimeWindowState {
   const [params] = useSearchParams();
   const range = parseTimeRange(params);
-  const refreshMs = parseRefresh(params.get('refresh'));
+  const refreshChoice = params.get('refresh') ?? refreshDefault;
+  const refreshMs = parseRefresh(refreshChoice);
   const [now, setNow] = useState(nowSec);
 
   useEffect(() => {
@@ -36,5 +40,12 @@ export function useTimeWindow(): TimeWindowState {
   }, [refreshMs, range.kind]);
 
   // Consumers key on the window's numbers, not its identity, so it is not memoised.
-  return { range, window: resolveWindow(range, now), refreshMs, refreshNow: () => setNow(nowSec()) };
+  return {
+    range,
+    window: resolveWindow(range, now),
+    refreshMs,
+    refreshChoice,
+    refreshDefault,
+    refreshNow: () => setNow(nowSec()),
+  };
 }

@@ -75,11 +75,22 @@ export function describeRange(range: TimeRange): string {
   return `${fmt(range.startSec)} – ${fmt(range.endSec)}`;
 }
 
-export const REFRESH_CHOICES = ['off', '10s', '30s', '1m', '5m'] as const;
+export const REFRESH_CHOICES = ['off', '10s', '15s', '30s', '1m', '5m'] as const;
 
-/** `refresh=30s` → 30 000 ms; `off`, missing or malformed → false (TanStack Query's "no interval"). */
-export function parseRefresh(text: string | null): number | false {
-  if (text === null || text === 'off') return false;
-  const sec = parseLookback(text);
+/**
+ * The auto-refresh a page starts with when the URL names none. Mesh views refresh every 15 s, Kiali's
+ * default: a graph opened before the first minute of traffic was stored fills in by itself instead of
+ * staying on "No traffic". Trace search does not refresh (Jaeger's search does not either).
+ */
+export const MESH_REFRESH_DEFAULT = '15s';
+
+/**
+ * `refresh=30s` → 30 000 ms; `off` or malformed → false (TanStack Query's "no interval"); missing → the
+ * page's default.
+ */
+export function parseRefresh(text: string | null, fallback = 'off'): number | false {
+  const chosen = text ?? fallback;
+  if (chosen === 'off') return false;
+  const sec = parseLookback(chosen);
   return sec === null ? false : sec * 1000;
 }

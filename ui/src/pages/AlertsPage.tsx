@@ -18,6 +18,7 @@ import { useAlertInstancesQuery } from '../hooks/useAlertInstancesQuery';
 import { useAlertRulesQuery } from '../hooks/useAlertRulesQuery';
 import { useServicesQuery } from '../hooks/useServicesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
+import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
 import { useSearchParams } from '../routing/router';
 
 const SILENCES_ID = 'silences';
@@ -29,7 +30,7 @@ const NO_INSTANCES: AlertInstance[] = [];
  * (`service`), a silence's matchers being written (`matchers`), and the history's time range.
  */
 export function AlertsPage() {
-  const time = useTimeWindow();
+  const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params, update] = useSearchParams();
   const rulesQuery = useAlertRulesQuery();
   const instancesQuery = useAlertInstancesQuery();

@@ -8,11 +8,12 @@ import { useServiceEdgesQuery } from '../hooks/useServiceEdgesQuery';
 import { useServiceOperationsQuery } from '../hooks/useServiceOperationsQuery';
 import { useServiceSeriesQuery } from '../hooks/useServiceSeriesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
+import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
 import { links } from '../routing/links';
 import { Link, useSearchParams } from '../routing/router';
 
 export function ServiceDetailPage({ service }: { service: string }) {
-  const time = useTimeWindow();
+  const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params, update] = useSearchParams();
   const series = useServiceSeriesQuery(service, time.window);
   const edges = useServiceEdgesQuery(service, time.window);

@@ -6,12 +6,13 @@ import { parseSortKey, sortServices, type ServiceSortKey } from '../features/ser
 import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
 import { useServicesQuery } from '../hooks/useServicesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
+import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
 import { parseFilter } from '../lib/expression-filter';
 import { serviceSubject } from '../lib/filter-subjects';
 import { useSearchParams } from '../routing/router';
 
 export function ServicesPage() {
-  const time = useTimeWindow();
+  const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params, update] = useSearchParams();
   const query = useServicesQuery(time.window);
   const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;

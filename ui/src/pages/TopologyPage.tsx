@@ -7,12 +7,13 @@ import { TopologyToolbar } from '../features/topology/TopologyToolbar';
 import { TopologyView } from '../features/topology/TopologyView';
 import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
+import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
 import { useTopologyQuery } from '../hooks/useTopologyQuery';
 import { parseFilter } from '../lib/expression-filter';
 import { useSearchParams } from '../routing/router';
 
 export function TopologyPage() {
-  const time = useTimeWindow();
+  const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params] = useSearchParams();
   const graphType = graphTypeSchema.catch('service').parse(params.get('graph') ?? 'service');
   const idle = params.get('idle') === '1';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_RANGE,
   parseLookback,
+  MESH_REFRESH_DEFAULT,
   parseRefresh,
   parseTimeRange,
   resolveWindow,
@@ -77,5 +78,11 @@ describe('parseRefresh', () => {
     expect(parseRefresh('off')).toBe(false);
     expect(parseRefresh(null)).toBe(false);
     expect(parseRefresh('soon')).toBe(false);
+  });
+
+  it("takes the page's default when the URL names none, and an explicit off over it", () => {
+    expect(parseRefresh(null, MESH_REFRESH_DEFAULT)).toBe(15_000);
+    expect(parseRefresh('off', MESH_REFRESH_DEFAULT)).toBe(false);
+    expect(parseRefresh('1m', MESH_REFRESH_DEFAULT)).toBe(60_000);
   });
 });
