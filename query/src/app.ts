@@ -20,6 +20,7 @@ import {
   type QueryMetrics,
 } from './http/metrics.js';
 import { hasUi, registerStaticUi, spaFallback } from './http/static-ui.js';
+import { DataStart } from './mesh/data-start.js';
 import type { RouteContext } from './routes/context.js';
 import { jaegerRoutes } from './routes/jaeger.js';
 import { jaegerMetricsRoutes } from './routes/jaeger-metrics.js';
@@ -56,11 +57,14 @@ export async function buildApp(deps: QueryAppDeps): Promise<FastifyInstance> {
     deps.storage instanceof ReadApi
       ? deps.storage
       : new ReadApi(deps.storage, deps.queryLimits ?? queryLimitsSchema.parse({}));
+  const nowMs = deps.now ?? Date.now;
+  const reads = instrumentReads(read, metrics);
   const ctx: RouteContext = {
-    read: instrumentReads(read, metrics),
+    read: reads,
     config,
     policy: compileHealthPolicy(config.health),
-    nowMs: deps.now ?? Date.now,
+    nowMs,
+    dataStart: new DataStart(() => reads.dataStartSec(), nowMs),
   };
   const uiDir = deps.uiDir ?? config.uiDir;
 

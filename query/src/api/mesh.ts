@@ -25,6 +25,7 @@ export type LatencyMs = z.infer<typeof latencySchema>;
 /** Golden signals of a service, a node, an edge or an operation over a window. */
 export const signalsSchema = z.object({
   requests: z.number().nonnegative(),
+  /** requests over the window's seconds, counted from the first stored minute when the window starts earlier */
   requestsPerSec: z.number().nonnegative(),
   /** 5xx (and gRPC non-OK, and no-response) share of requests */
   errorRate: z.number().min(0).max(1),

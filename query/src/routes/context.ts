@@ -2,6 +2,7 @@ import type { ReadApi } from '@meshscope/collector';
 import { z } from 'zod';
 import type { QueryConfig } from '../config.js';
 import type { HealthPolicy } from '../health/health.js';
+import { rateWindowSec, type DataStart } from '../mesh/data-start.js';
 import { resolveWindow, type TimeWindow } from '../mesh/window.js';
 
 /** What every route plugin gets: the (timed) read API, the configuration, compiled health rules, a clock. */
@@ -10,6 +11,8 @@ export interface RouteContext {
   config: QueryConfig;
   policy: HealthPolicy;
   nowMs: () => number;
+  /** when stored traffic begins (cached), for rates over windows reaching back before it */
+  dataStart: DataStart;
 }
 
 /** A mesh request's window: its startSec/endSec, defaults and the maximum span applied. */
@@ -22,6 +25,11 @@ export function meshWindow(
     defaultLookbackSec: ctx.config.defaultLookbackSec,
     maxWindowSec: ctx.config.limits.maxWindowSec,
   });
+}
+
+/** Seconds the rates of a whole-window answer divide by (see mesh/data-start.ts). */
+export async function rateSeconds(ctx: RouteContext, window: TimeWindow): Promise<number> {
+  return rateWindowSec(window, await ctx.dataStart.get());
 }
 
 /**

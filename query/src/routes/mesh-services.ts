@@ -19,7 +19,7 @@ import { seriesFromRed, seriesFromTraffic } from '../mesh/series.js';
 import { buildServiceSummaries } from '../mesh/services.js';
 import { protocolTraffic, redSignals, trafficSignals } from '../mesh/signals.js';
 import { alignedWindow, bucketStarts, resolveStep, type TimeWindow } from '../mesh/window.js';
-import { meshWindow, type RouteContext } from './context.js';
+import { meshWindow, rateSeconds, type RouteContext } from './context.js';
 
 /**
  * `/api/mesh/services…`: every service with golden signals, saturation and health; one service's time
@@ -72,7 +72,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
           ctx.read.saturation(window),
         ]);
         const services = buildServiceSummaries({
-          windowSec: window.endSec - window.startSec,
+          windowSec: await rateSeconds(ctx, window),
           inbound,
           edges,
           redInbound,
@@ -153,7 +153,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
           ctx.read.meshTraffic({ ...common, destServices: [service] }),
           ctx.read.meshTraffic({ ...common, sourceServices: [service] }),
         ]);
-        const windowSec = window.endSec - window.startSec;
+        const windowSec = await rateSeconds(ctx, window);
         const summary = (row: MeshTrafficRow, other: 'source' | 'dest') => {
           const peer = row[other];
           return {
@@ -200,7 +200,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
           ctx.read.red({ ...base, fromAgent: false }),
           ctx.read.red({ ...base, fromAgent: true }),
         ]);
-        const windowSec = window.endSec - window.startSec;
+        const windowSec = await rateSeconds(ctx, window);
         return {
           window,
           service,

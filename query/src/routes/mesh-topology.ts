@@ -5,7 +5,7 @@ import { edgeSeriesQuerySchema, topologyQuerySchema } from '../api/requests.js';
 import { seriesFromTraffic } from '../mesh/series.js';
 import { buildTopology, LEVEL_OF } from '../mesh/topology.js';
 import { alignedWindow, bucketStarts, resolveStep } from '../mesh/window.js';
-import { meshWindow, type RouteContext } from './context.js';
+import { meshWindow, rateSeconds, type RouteContext } from './context.js';
 
 /** `/api/mesh/topology` (the graph) and `/api/mesh/edges/series` (one edge over time). */
 
@@ -47,7 +47,7 @@ export function meshTopologyRoutes(ctx: RouteContext): FastifyPluginCallbackZod 
         ]);
         const graph = buildTopology({
           graphType,
-          windowSec: window.endSec - window.startSec,
+          windowSec: await rateSeconds(ctx, window),
           edges,
           inbound,
           redInbound,

@@ -114,6 +114,24 @@ describe('GET /api/mesh/services', () => {
     expect(byName.get('web')).toMatchObject({ source: 'spans', requests: SDK_TRACES, errorRate: 0 });
   });
 
+  it('takes rates over the part of a window that had data, as on a fresh start', async () => {
+    // an hour-long window whose first 50 minutes precede the first stored minute (world.window.startSec)
+    const startSec = world.window.startSec - 3000;
+    const body = await getJson(
+      `/api/mesh/services?startSec=${startSec}&endSec=${world.window.endSec}`,
+      servicesResponseSchema,
+    );
+    const reviews = body.services.find((s) => s.name === 'reviews');
+    expect(reviews?.requests).toBe(1000);
+    expect(reviews?.requestsPerSec).toBeCloseTo(1000 / 600, 10);
+    const graph = await getJson(
+      `/api/mesh/topology?startSec=${startSec}&endSec=${world.window.endSec}`,
+      topologyResponseSchema,
+    );
+    const node = graph.nodes.find((n) => n.service === 'reviews');
+    expect(node?.signals.requestsPerSec).toBeCloseTo(1000 / 600, 10);
+  });
+
   it('filters by namespace', async () => {
     const body = await getJson(
       `/api/mesh/services?${windowQuery()}&namespace=${LEGACY}`,

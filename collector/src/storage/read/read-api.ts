@@ -169,6 +169,21 @@ export class ReadApi {
     return rs.json<T>();
   }
 
+  /**
+   * The first minute any traffic was stored (edge or span rollups), or null while nothing is. Rates in a
+   * window reaching back before it are taken over the time there was data (see the query service).
+   */
+  async dataStartSec(): Promise<number | null> {
+    const first = (table: string) =>
+      `SELECT min(Minute) AS m FROM ${this.storage.table(table)} HAVING count() > 0`;
+    const [row] = await this.#rows<{ s: number | string }>(
+      `SELECT toUInt32(min(m)) AS s FROM (${first(Tables.edges1m)} UNION ALL ${first(Tables.red1m)})`,
+      {},
+    );
+    const sec = Number(row?.s ?? 0);
+    return sec > 0 ? sec : null;
+  }
+
   /** Service names seen since `sinceSec`, from the operations catalog (never scans spans). */
   async services(sinceSec = 0): Promise<string[]> {
     const rows = await this.#rows<{ s: string }>(
