@@ -202,7 +202,13 @@ describe('meshTraffic', () => {
       ['spans', 'web', 'orders', 2],
     ]);
     const reviews = rows.find((r) => r.dest.service === 'reviews');
-    expect(reviews).toMatchObject({ mtlsRequests: 40, destVersions: ['v1', 'v2'], destReported: true });
+    // the 5 fault aborts never connected: they are not plaintext requests
+    expect(reviews).toMatchObject({
+      mtlsRequests: 40,
+      connectedRequests: 40,
+      destVersions: ['v1', 'v2'],
+      destReported: true,
+    });
     expect(rows.find((r) => r.dest.service === 'ratings-api')?.destReported).toBe(false);
     expect(reviews?.protocols).toEqual([
       { protocol: 'http', requests: 45, http4xx: 0, http5xx: 7, grpcErrors: 0, noResponse: 0 },

@@ -121,6 +121,7 @@ export function mergeRows(rows: readonly MeshTrafficRow[]): MeshTrafficRow | und
     ...busiest,
     requests: rows.reduce((n, r) => n + r.requests, 0),
     mtlsRequests: rows.reduce((n, r) => n + r.mtlsRequests, 0),
+    connectedRequests: rows.reduce((n, r) => n + r.connectedRequests, 0),
     durationSumMs: rows.reduce((n, r) => n + r.durationSumMs, 0),
     destReported: rows.some((r) => r.destReported),
     protocols: sumProtocols(rows),
@@ -132,4 +133,16 @@ export function mergeRows(rows: readonly MeshTrafficRow[]): MeshTrafficRow | und
 
 function union(lists: readonly (readonly string[])[]): string[] {
   return [...new Set(lists.flat())].sort();
+}
+
+/**
+ * The mutual-TLS share of an edge's requests that reached the callee over a connection; null for
+ * span-paired edges (no agent saw the connection) and when none connected (all aborted by the caller).
+ */
+export function mtlsShare(
+  row: Pick<MeshTrafficRow, 'via' | 'mtlsRequests' | 'connectedRequests'>,
+): number | null {
+  return row.via === 'mesh' && row.connectedRequests > 0
+    ? Math.min(1, row.mtlsRequests / row.connectedRequests)
+    : null;
 }

@@ -17,7 +17,7 @@ import {
 import { edgeHealth } from '../health/health.js';
 import { seriesFromRed, seriesFromTraffic } from '../mesh/series.js';
 import { buildServiceSummaries } from '../mesh/services.js';
-import { protocolTraffic, redSignals, trafficSignals } from '../mesh/signals.js';
+import { mtlsShare, protocolTraffic, redSignals, trafficSignals } from '../mesh/signals.js';
 import { alignedWindow, bucketStarts, resolveStep, type TimeWindow } from '../mesh/window.js';
 import { meshWindow, rateSeconds, type RouteContext } from './context.js';
 
@@ -160,8 +160,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
             service: peer.service,
             namespace: peer.namespace,
             protocol: row.protocol,
-            mtlsShare:
-              row.via === 'mesh' && row.requests > 0 ? Math.min(1, row.mtlsRequests / row.requests) : null,
+            mtlsShare: mtlsShare(row),
             health: edgeHealth(ctx.policy, {
               source: { namespace: row.source.namespace, kind: 'service', name: row.source.service },
               destination: { namespace: row.dest.namespace, kind: 'service', name: row.dest.service },

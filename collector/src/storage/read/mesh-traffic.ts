@@ -83,6 +83,11 @@ export interface MeshTrafficRow extends Latency {
   destReported: boolean;
   requests: number;
   mtlsRequests: number;
+  /**
+   * requests that reached a destination workload over a connection (not a caller's fault abort, "no
+   * healthy upstream" or pool overflow): the ones that could be mutual TLS at all
+   */
+  connectedRequests: number;
   durationSumMs: number;
   protocols: ProtocolCounts[];
   /** SPIFFE ids seen (at most 20 each) */
@@ -172,6 +177,7 @@ interface RawTrafficRow {
   destReported: number | string;
   requests: number | string;
   mtlsRequests: number | string;
+  connectedRequests: number | string;
   durationSumMs: number;
   byProtocol: [
     string[],
@@ -208,7 +214,9 @@ export async function meshTraffic(ctx: ReadContext, query: MeshTrafficQuery): Pr
     `SELECT ${timeBucket(query, 'Time', p)} AS timeSec,
        if(Reporter = 'spans', 'spans', 'mesh') AS via, ConnectionType AS connectionType, ${dims.join(', ')},
        max(Reporter = 'destination') AS destReported,
-       sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests, sum(DurationSumMs) AS durationSumMs,
+       sum(Requests) AS requests, sumIf(Requests, Mtls = 1) AS mtlsRequests,
+       sumIf(Requests, NOT (Reporter = 'source' AND DestWorkload = 'unknown')) AS connectedRequests,
+       sum(DurationSumMs) AS durationSumMs,
        sumMap([Protocol], [Requests], [Http4xx], [Http5xx], [GrpcErrors], [NoResponse]) AS byProtocol,
        ${query.identities === false ? IDENTITIES_NONE : IDENTITIES},
        ${query.latency === false ? LATENCY_NONE : latencySql()}
@@ -235,6 +243,7 @@ function toTrafficRow(r: RawTrafficRow): MeshTrafficRow {
     destReported: Number(r.destReported) === 1,
     requests: total,
     mtlsRequests: Number(r.mtlsRequests),
+    connectedRequests: Number(r.connectedRequests),
     durationSumMs: Number(r.durationSumMs),
     protocols: names.map((protocol, i) => ({
       protocol,
