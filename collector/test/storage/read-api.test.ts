@@ -182,6 +182,17 @@ describe('ReadApi', () => {
       [baseMinute + 60, 1],
     ]);
     expect(series[1]?.quantilesMs[3]).toBeCloseTo(900, -1);
+    // counts only: the same numbers without merging latency digests
+    const counts = await read.red({
+      startSec: baseMinute,
+      endSec: baseMinute + 120,
+      groupBy: ['service'],
+      latency: false,
+    });
+    expect(counts.map(({ service, requests, errors }) => ({ service, requests, errors }))).toEqual(
+      whole.map(({ service, requests, errors }) => ({ service, requests, errors })),
+    );
+    expect(counts.every((r) => r.quantilesMs.length === 0)).toBe(true);
   });
 
   it('aggregates edges per service pair, or per version with detail, with mTLS share', async () => {

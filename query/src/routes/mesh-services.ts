@@ -68,7 +68,8 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
             latency: false,
           }),
           ctx.read.red(spanInbound(window)),
-          ctx.read.red({ ...window, groupBy: ['service'], fromAgent: false }),
+          // who exists outside the mesh: counts only
+          ctx.read.red({ ...window, groupBy: ['service'], fromAgent: false, latency: false }),
           ctx.read.saturation(window),
         ]);
         const services = buildServiceSummaries({
