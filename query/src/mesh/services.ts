@@ -51,6 +51,19 @@ interface Draft {
   red?: RedPoint;
 }
 
+/**
+ * Services known only from SDK spans (not reached or reporting through agents): the ones whose numbers
+ * come from span RED rollups, so the only ones whose latency digests need merging.
+ */
+export function spanOnlyServices(inputs: Pick<ServicesInputs, 'inbound' | 'edges' | 'redAny'>): string[] {
+  const mesh = new Set<string>();
+  for (const r of inputs.inbound) if (r.connectionType === '') mesh.add(r.dest.service);
+  for (const e of inputs.edges) if (e.via === 'mesh') mesh.add(e.source.service);
+  return [
+    ...new Set(inputs.redAny.map((r) => r.service).filter((s) => !mesh.has(s) && !NOT_A_SERVICE.has(s))),
+  ];
+}
+
 export function buildServiceSummaries(inputs: ServicesInputs): ServiceSummary[] {
   const drafts = new Map<string, Draft>();
   const meshNames = new Set<string>();

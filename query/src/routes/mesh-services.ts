@@ -16,7 +16,7 @@ import {
 } from '../api/requests.js';
 import { edgeHealth } from '../health/health.js';
 import { seriesFromRed, seriesFromTraffic } from '../mesh/series.js';
-import { buildServiceSummaries } from '../mesh/services.js';
+import { buildServiceSummaries, spanOnlyServices } from '../mesh/services.js';
 import { mtlsShare, protocolTraffic, redSignals, trafficSignals } from '../mesh/signals.js';
 import { alignedWindow, bucketStarts, resolveStep, type TimeWindow } from '../mesh/window.js';
 import { meshWindow, rateSeconds, type RouteContext } from './context.js';
@@ -57,7 +57,7 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const window = meshWindow(ctx, request.query);
-        const [inbound, edges, redInbound, redAny, saturation] = await Promise.all([
+        const [inbound, edges, redAny, saturation, windowSec] = await Promise.all([
           ctx.read.meshTraffic({ ...window, level: 'service', bySource: false, byDest: true, spans: false }),
           ctx.read.meshTraffic({
             ...window,
@@ -67,13 +67,16 @@ export function meshServiceRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
             byProtocol: true,
             latency: false,
           }),
-          ctx.read.red(spanInbound(window)),
           // who exists outside the mesh: counts only
           ctx.read.red({ ...window, groupBy: ['service'], fromAgent: false, latency: false }),
           ctx.read.saturation(window),
+          rateSeconds(ctx, window),
         ]);
+        // SDK span latency (the costliest read) only for services whose numbers come from spans
+        const outside = spanOnlyServices({ inbound, edges, redAny });
+        const redInbound = outside.length ? await ctx.read.red(spanInbound(window, outside)) : [];
         const services = buildServiceSummaries({
-          windowSec: await rateSeconds(ctx, window),
+          windowSec,
           inbound,
           edges,
           redInbound,

@@ -32,29 +32,37 @@ export function meshTopologyRoutes(ctx: RouteContext): FastifyPluginCallbackZod 
           startSec: Math.min(window.startSec, window.endSec - ctx.config.limits.idleLookbackSec),
           endSec: window.endSec,
         };
-        const [edges, inbound, redInbound, seen] = await Promise.all([
+        const [edges, inbound, seen, windowSec] = await Promise.all([
           ctx.read.meshTraffic({ ...window, level, bySource: true, byDest: true, byProtocol: true }),
           ctx.read.meshTraffic({ ...window, level, bySource: false, byDest: true, identities: false }),
-          graphType === 'service'
-            ? ctx.read.red({
-                ...window,
-                groupBy: ['service'],
-                spanKinds: ['Server', 'Consumer'],
-                fromAgent: false,
-              })
-            : Promise.resolve([]),
           idle ? ctx.read.trafficEndpoints({ ...idleWindow, level }) : Promise.resolve([]),
+          rateSeconds(ctx, window),
         ]);
-        const graph = buildTopology({
+        const inputs = {
           graphType,
-          windowSec: await rateSeconds(ctx, window),
+          windowSec,
           edges,
           inbound,
-          redInbound,
           seen,
           ...(namespace !== undefined ? { namespace } : {}),
           policy: ctx.policy,
-        });
+        };
+        let graph = buildTopology({ ...inputs, redInbound: [] });
+        // A service node outside the mesh counts its inbound requests from its SDK spans (merging their
+        // latency digests is the costliest read here), so they are read for those services only.
+        const outside = graph.nodes
+          .filter((n) => n.kind === 'service' && !n.inMesh && !n.idle)
+          .map((n) => n.service);
+        if (graphType === 'service' && outside.length > 0) {
+          const redInbound = await ctx.read.red({
+            ...window,
+            groupBy: ['service'],
+            spanKinds: ['Server', 'Consumer'],
+            fromAgent: false,
+            services: [...new Set(outside)],
+          });
+          graph = buildTopology({ ...inputs, redInbound });
+        }
         return { window, graphType, ...graph };
       },
     );
