@@ -35,6 +35,7 @@ export type {
   ReadOptions,
   RedQuery,
   SpanSearch,
+  TraceTimeRange,
   TraceHit,
   Window,
 } from './storage/read/read-api.js';

@@ -162,10 +162,15 @@ export function jaegerV3Routes(ctx: RouteContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const id = parseTraceIdParam('trace_id', request.params.trace_id);
-        parseRfc3339NanoParam('start_time', firstValue(request.query.start_time));
-        parseRfc3339NanoParam('end_time', firstValue(request.query.end_time));
+        const startNs = parseRfc3339NanoParam('start_time', firstValue(request.query.start_time));
+        const endNs = parseRfc3339NanoParam('end_time', firstValue(request.query.end_time));
+        if (startNs !== undefined && endNs !== undefined && startNs > endNs)
+          throw new ParamError('start_time', 'must not be after end_time');
         parseBoolParam('raw_traces', firstValue(request.query.raw_traces));
-        const rows = await ctx.read.trace(id);
+        const rows = await ctx.read.trace(id, {
+          ...(startNs !== undefined ? { startNs } : {}),
+          ...(endNs !== undefined ? { endNs } : {}),
+        });
         if (rows.length === 0) throw new NotFoundError('No traces found');
         return toApiV3TracesResponse(rows);
       },

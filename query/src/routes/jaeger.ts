@@ -183,10 +183,16 @@ export function jaegerRoutes(ctx: RouteContext): FastifyPluginCallbackZod {
       },
       async (request) => {
         const id = parseTraceIdParam('traceID', request.params.traceID);
-        parseUnixMicrosParam('start', firstValue(request.query.start));
-        parseUnixMicrosParam('end', firstValue(request.query.end));
+        const startUs = parseUnixMicrosParam('start', firstValue(request.query.start));
+        const endUs = parseUnixMicrosParam('end', firstValue(request.query.end));
+        if (startUs !== undefined && endUs !== undefined && startUs > endUs)
+          throw new ParamError('start', 'start time must be before end time');
         parseBoolParam('raw', firstValue(request.query.raw));
-        const rows = await ctx.read.trace(id);
+        const rows = await ctx.read.trace(id, {
+          ...(startUs !== undefined ? { startNs: BigInt(startUs) * 1000n } : {}),
+          // the whole last microsecond: Jaeger's µs times are stored nanoseconds rounded down
+          ...(endUs !== undefined ? { endNs: BigInt(endUs) * 1000n + 999n } : {}),
+        });
         if (rows.length === 0) throw new NotFoundError(TRACE_NOT_FOUND);
         return jaegerResponse([toJaegerTrace(rows)]);
       },

@@ -205,6 +205,24 @@ describe('GET /api/traces/{traceID}', () => {
     expect((await traces(`/api/traces/${short}`))[0]?.traceID).toBe(world.slowestTraceId);
   });
 
+  it('keeps only the spans starting inside start/end when given (µs), 404 when none do', async () => {
+    const [whole] = await traces(`/api/traces/${world.slowestTraceId}`);
+    const starts = (whole?.spans ?? []).map((s) => s.startTime).sort((a, b) => a - b);
+    const first = starts[0] ?? 0;
+    const last = starts[starts.length - 1] ?? 0;
+    expect(last).toBeGreaterThan(first);
+    const [tail] = await traces(`/api/traces/${world.slowestTraceId}?start=${first + 1}&end=${last}`);
+    expect(tail?.spans.map((s) => s.startTime).sort((a, b) => a - b)).toEqual(
+      starts.filter((t) => t > first),
+    );
+    const [all] = await traces(`/api/traces/${world.slowestTraceId}?start=${first}&end=${last}`);
+    expect(all?.spans).toHaveLength(starts.length);
+    expect((await get(`/api/traces/${world.slowestTraceId}?end=${first - 1}`)).status).toBe(404);
+    const backwards = await get(`/api/traces/${world.slowestTraceId}?start=${last}&end=${first}`);
+    expect(backwards.status).toBe(400);
+    expect(JSON.stringify(backwards.body)).toContain("'start'");
+  });
+
   it('answers 404 in the envelope for an unknown trace and 400 for a malformed id', async () => {
     expect(await get(`/api/traces/${'cd'.repeat(16)}`)).toEqual({
       status: 404,
@@ -355,6 +373,16 @@ describe('api_v3', () => {
       status: 404,
       body: { error: { httpCode: 404, message: 'No traces found' } },
     });
+    // start_time/end_time bound the spans as in Jaeger's GetTraceParams
+    const firstNs = spans.map((s) => BigInt(s.startTimeUnixNano)).reduce((a, b) => (a < b ? a : b));
+    const rfc3339 = (ns: bigint) =>
+      `${new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19)}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
+    const bounded = await get(
+      `/api/v3/traces/${world.failedTraceId}?start_time=${rfc3339(firstNs)}&end_time=${rfc3339(firstNs + 3_600_000_000_000n)}`,
+    );
+    expect(bounded.status).toBe(200);
+    const before = await get(`/api/v3/traces/${world.failedTraceId}?end_time=${rfc3339(firstNs - 1n)}`);
+    expect(before.status).toBe(404);
     const missing = await get('/api/v3/traces?query.service_name=orders');
     expect(missing.status).toBe(400);
     expect(apiV3ErrorSchema.parse(missing.body).error.message).toContain('query.start_time_min');

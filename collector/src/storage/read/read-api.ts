@@ -79,6 +79,12 @@ export interface RedQuery extends Window {
   latency?: boolean;
 }
 
+/** Unix nanoseconds, both ends inclusive; either may be left open. */
+export interface TraceTimeRange {
+  startNs?: bigint;
+  endNs?: bigint;
+}
+
 export interface EdgePoint extends Latency {
   timeSec: number;
   reporter: string;
@@ -211,25 +217,38 @@ export class ReadApi {
     );
   }
 
-  /** All spans of one trace, found through the trace-id time-range table; [] when unknown. */
-  async trace(traceId: string): Promise<SpanRow[]> {
-    return this.traces([traceId]);
+  /**
+   * All spans of one trace, found through the trace-id time-range table; [] when unknown. A time range
+   * (Jaeger's `start`/`end`) keeps only the spans starting inside it.
+   */
+  async trace(traceId: string, range: TraceTimeRange = {}): Promise<SpanRow[]> {
+    return this.traces([traceId], range);
   }
 
-  /** All spans of several traces (at most 1,000 ids). */
-  async traces(traceIds: readonly string[]): Promise<SpanRow[]> {
+  /** All spans of several traces (at most 1,000 ids), optionally only those starting inside a range. */
+  async traces(traceIds: readonly string[], range: TraceTimeRange = {}): Promise<SpanRow[]> {
     if (traceIds.length === 0) return [];
     if (traceIds.length > 1000) throw new RangeError('at most 1000 trace ids per fetch');
     const traces = this.storage.table(Tables.traces);
     const lookup = this.storage.table(Tables.traceIdTs);
+    const params: Record<string, unknown> = { ids: [...traceIds], limit: this.limits.maxRowsToReturn };
+    const bounds: string[] = [];
+    if (range.startNs !== undefined) {
+      params.startNs = range.startNs.toString();
+      bounds.push('AND Timestamp >= fromUnixTimestamp64Nano({startNs:Int64})');
+    }
+    if (range.endNs !== undefined) {
+      params.endNs = range.endNs.toString();
+      bounds.push('AND Timestamp <= fromUnixTimestamp64Nano({endNs:Int64})');
+    }
     const raw = await this.#rows<Parameters<typeof toSpanRow>[0]>(
       `WITH (SELECT (min(Start), max(End)) FROM ${lookup} WHERE TraceId IN {ids:Array(String)}) AS range
        SELECT ${SPAN_SELECT} FROM ${traces}
        WHERE TraceId IN {ids:Array(String)}
-         AND Timestamp >= range.1 AND Timestamp <= addSeconds(range.2, 1)
+         AND Timestamp >= range.1 AND Timestamp <= addSeconds(range.2, 1) ${bounds.join(' ')}
        ORDER BY TraceId, Timestamp
        LIMIT {limit:UInt32}`,
-      { ids: [...traceIds], limit: this.limits.maxRowsToReturn },
+      params,
     );
     return raw.map(toSpanRow);
   }
