@@ -19,7 +19,7 @@ import { DEMO_NAMESPACE } from './mesh.js';
 /**
  * "orders": a service outside the mesh (no agent), traced by the OpenTelemetry JS SDK, which keeps its
  * orders in a database-like peer. Its CLIENT spans carry db.system=postgresql, so the topology shows a
- * database virtual node next to the mesh, and its SERVER spans pair with their callers by trace context.
+ * database node ("bookstore", its db.namespace) next to the mesh, and its SERVER spans pair with their callers by trace context.
  */
 export interface OrdersService {
   readonly url: string;
@@ -67,13 +67,14 @@ async function handle(tracer: Tracer, dbPort: number, req: http.IncomingMessage,
   );
   const sql = 'SELECT id, status FROM orders WHERE book_id = $1';
   const db = tracer.startSpan(
-    'SELECT orders',
+    'SELECT bookstore.orders',
     {
       kind: SpanKind.CLIENT,
       attributes: {
         'db.system': 'postgresql',
         'db.system.name': 'postgresql',
-        'db.namespace': 'orders',
+        // the database is "bookstore" (its table is orders): the node must not share the service's name
+        'db.namespace': 'bookstore',
         'db.operation.name': 'SELECT',
         'db.collection.name': 'orders',
         'db.query.text': sql,

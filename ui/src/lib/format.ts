@@ -34,3 +34,8 @@ export function formatClock(unixMs: number): string {
 export function formatDateTime(unixMs: number): string {
   return new Date(unixMs).toLocaleString();
 }
+
+/** `1 error`, `3 errors`: a count with its noun, plural unless the count is one. */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? noun : plural}`;
+}

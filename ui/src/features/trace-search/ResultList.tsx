@@ -1,5 +1,5 @@
 import type { TraceSummary } from '@meshscope/query/api';
-import { formatDateTime, formatDurationUs } from '../../lib/format';
+import { countOf, formatDateTime, formatDurationUs } from '../../lib/format';
 import { links } from '../../routing/links';
 import { Link, useSearchParams } from '../../routing/router';
 import { RESULT_SORTS, parseResultSort, sortResults, type ResultSort } from './search-params';
@@ -40,9 +40,9 @@ export function ResultList({ traces }: { traces: TraceSummary[] }) {
             </div>
             <div className="result-bar" style={{ width: `${(t.durationUs / longest) * 100}%` }} />
             <div className="result-meta">
-              <span>{t.spanCount} spans</span>
+              <span>{countOf(t.spanCount, 'span')}</span>
               {t.errorCount > 0 ? (
-                <span className="status-error">{t.errorCount} errors</span>
+                <span className="status-error">{countOf(t.errorCount, 'error')}</span>
               ) : (
                 <span className="muted">no errors</span>
               )}

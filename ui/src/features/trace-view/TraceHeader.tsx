@@ -1,5 +1,5 @@
 import type { JaegerTrace } from '@meshscope/query/api';
-import { formatDateTime, formatDurationUs } from '../../lib/format';
+import { countOf, formatDateTime, formatDurationUs } from '../../lib/format';
 import { downloadTraceJson } from './download';
 import type { TraceModel } from './trace-model';
 
@@ -45,8 +45,11 @@ export function TraceHeader({
       </div>
       <div className="muted" aria-label="Trace summary">
         {formatDateTime(model.startUs / 1000)} · duration {formatDurationUs(model.endUs - model.startUs)} ·{' '}
-        {model.spans.length} spans · {model.services.length} services · depth {model.maxDepth + 1}
-        {model.errorCount > 0 ? <span className="status-error"> · {model.errorCount} errors</span> : null}
+        {countOf(model.spans.length, 'span')} · {countOf(model.services.length, 'service')} · depth{' '}
+        {model.maxDepth + 1}
+        {model.errorCount > 0 ? (
+          <span className="status-error"> · {countOf(model.errorCount, 'error')}</span>
+        ) : null}
       </div>
       <div style={{ display: 'flex', gap: 10, flexWrap: 'wrap', alignItems: 'center' }}>
         {model.services.map((s) => (
