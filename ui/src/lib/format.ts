@@ -31,6 +31,16 @@ export function formatClock(unixMs: number): string {
   return new Date(unixMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
+/** HH:MM:SS, for times a few minutes apart (HH:MM would label them all alike). */
+export function formatClockSeconds(unixMs: number): string {
+  return new Date(unixMs).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+}
+
 export function formatDateTime(unixMs: number): string {
   return new Date(unixMs).toLocaleString();
 }

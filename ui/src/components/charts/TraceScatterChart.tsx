@@ -8,7 +8,7 @@ import {
   YAxis,
   ZAxis,
 } from 'recharts';
-import { formatClock, formatDurationUs } from '../../lib/format';
+import { formatClock, formatClockSeconds, formatDurationUs } from '../../lib/format';
 import { ChartFrame } from './ChartFrame';
 
 export interface TracePoint {
@@ -32,6 +32,10 @@ export function TraceScatterChart({
 }) {
   const ok = points.filter((p) => !p.hasErrors);
   const failed = points.filter((p) => p.hasErrors);
+  // Traces from the last few minutes would all be labelled with the same HH:MM: then ticks show seconds.
+  const times = points.map((p) => p.timeMs);
+  const seconds = times.length > 0 && Math.max(...times) - Math.min(...times) < 10 * 60_000;
+  const clock = seconds ? formatClockSeconds : formatClock;
   const open = (entry: unknown): void => {
     const payload = (entry as { payload?: TracePoint } | undefined)?.payload;
     if (payload) onOpen(payload.traceID);
@@ -45,7 +49,7 @@ export function TraceScatterChart({
             dataKey="timeMs"
             type="number"
             domain={['dataMin', 'dataMax']}
-            tickFormatter={formatClock}
+            tickFormatter={clock}
             tick={{ fontSize: 11 }}
             name="Start"
           />
@@ -62,7 +66,7 @@ export function TraceScatterChart({
             cursor={{ strokeDasharray: '3 3' }}
             formatter={(value, name) =>
               name === 'Start'
-                ? formatClock(Number(value))
+                ? formatClockSeconds(Number(value))
                 : name === 'Duration'
                   ? formatDurationUs(Number(value))
                   : String(value)
