@@ -3,8 +3,9 @@
  * through one agent hop (outbound agent → inbound agent → backend, each agent its own process, telemetry
  * on with its defaults (1 % of traces sampled) and exporting to a local OTLP sink; also with every trace
  * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents). Prints
- * peak throughput (wrk), latency at a fixed 1,000 req/s (open-loop Node generator), the agents' RSS, and
- * the mTLS listener's new-connection rate with full handshakes and with TLS 1.3 session resumption.
+ * peak throughput (wrk), latency at a fixed 1,000 req/s (open-loop Node generator, timer-paced, each round
+ * after a short warm-up at the same rate), the agents' RSS, and the mTLS listener's new-connection rate
+ * with full handshakes and with TLS 1.3 session resumption.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -13,15 +14,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initCa, type MeshCa } from '@meshscope/proxy-agent';
 import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
-import { fixedRate, mergeRates, type RateResult, wrk, type WrkResult } from './proxy/load.js';
+import { fixedRate, mergeRates, rateClient, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
-import { waitForQuiet } from './proxy/quiet.js';
+import { waitForQuiet, watchOthers } from './proxy/quiet.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const CONNECTIONS = 64;
 const RATE = 1000;
+/**
+ * Each 2 s round starts with this much unmeasured traffic at the same rate. Rounds of one target are ~15 s
+ * apart (interleaved with the others), longer than the agents' 4 s upstream idle timeout: without it every
+ * round measured cold pools (new connections on each hop), which steady traffic at 1,000 req/s never has.
+ */
+const RATE_WARMUP_SECONDS = 0.5;
 const HOST = 'backend.default.svc.cluster.local';
 
 /**
@@ -175,7 +182,7 @@ async function main(): Promise<void> {
     { name: 'agent hop, mTLS', port: agentMtls.outboundPort, host: HOST },
   ];
   process.stdout.write(
-    `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s; agent flags: ${AGENT_FLAGS.join(' ') || '(none)'}\n\n`,
+    `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s (+${RATE_WARMUP_SECONDS}s warm-up per 2 s round); agent flags: ${AGENT_FLAGS.join(' ') || '(none)'}\n\n`,
   );
   const peak = new Map<string, WrkResult>();
   const background = new Map<string, number>();
@@ -184,18 +191,26 @@ async function main(): Promise<void> {
   for (const t of targets) {
     await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
     noteBackground(t.name, await waitForQuiet());
+    const others = watchOthers();
     peak.set(t.name, await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS));
+    noteBackground(t.name, others());
   }
   // Latency at a fixed rate, in interleaved 2 s rounds: other load on a shared machine then weighs on every
-  // target alike instead of on whichever ran at the wrong moment.
-  for (const t of targets) await fixedRate(t.port, t.host, RATE, 1);
+  // target alike instead of on whichever ran at the wrong moment. One keep-alive client per target for the
+  // whole run, as a caller's pool would be.
+  const clients = new Map(targets.map((t) => [t.name, rateClient()]));
+  for (const t of targets) await fixedRate(t.port, t.host, RATE, 1, clients.get(t.name));
   const rounds = new Map<string, RateResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < Math.max(1, Math.round(RATE_SECONDS / 2)); round++) {
     for (const t of targets) {
       noteBackground(t.name, await waitForQuiet());
-      rounds.get(t.name)?.push(await fixedRate(t.port, t.host, RATE, 2));
+      const others = watchOthers();
+      const r = await fixedRate(t.port, t.host, RATE, 2, clients.get(t.name), RATE_WARMUP_SECONDS);
+      noteBackground(t.name, others());
+      rounds.get(t.name)?.push(r);
     }
   }
+  for (const c of clients.values()) c.destroy();
   const rate = new Map<string, RateResult>(
     targets.map((t) => [t.name, mergeRates(rounds.get(t.name) ?? [])]),
   );
@@ -238,7 +253,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${rows.join('\n')}\n`);
   process.stdout.write(
-    '(busy = highest share of the 2 cores busy with other work just before a measurement of that target)\n\n',
+    '(busy = highest share of the 2 cores busy with work not ours, just before or during a measurement of that target)\n\n',
   );
   const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
   process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);

@@ -62,59 +62,69 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** A keep-alive client for `fixedRate`, kept for the whole benchmark so a round does not start cold. */
+export function rateClient(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 64 });
+}
+
 /**
- * Open-loop load at `rps` for `seconds`: requests leave on a fixed schedule whatever the answers do, and
- * latency is measured from send to the end of the response. Bounded: exactly rps × seconds requests.
+ * Open-loop load at `rps` for `warmupSeconds + seconds`: requests leave on a fixed schedule whatever the
+ * answers do, and latency is measured from send to the end of the response, for the requests after the
+ * warm-up only. Bounded: exactly rps × (warmup + seconds) requests.
+ *
+ * The sender sleeps on a timer between sends (Node's timers have 1 ms resolution: at 1,000 req/s about one
+ * request per tick). A first version spun on setImmediate, which held one of the two cores at 100 % and
+ * left the processes under test to share the other: their scheduling delays were part of the tail.
  */
 export async function fixedRate(
   port: number,
   host: string,
   rps: number,
   seconds: number,
+  client: http.Agent = rateClient(),
+  warmupSeconds = 0,
 ): Promise<RateResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const total = rps * seconds;
-  const lat = new Float64Array(total);
+  const warm = Math.round(rps * warmupSeconds);
+  const total = warm + rps * seconds;
+  const lat = new Float64Array(total - warm);
   let done = 0;
   let failed = 0;
   let late = 0;
   let sent = 0;
   const start = performance.now() + 5;
+  const due = (n: number) => start + (n * 1000) / rps;
   await new Promise<void>((resolve) => {
+    const settle = (i: number, ms: number, ok: boolean) => {
+      if (i >= warm) {
+        lat[i - warm] = ms;
+        if (!ok) failed++;
+      }
+      if (++done === total) resolve();
+    };
     const fire = () => {
       const now = performance.now();
-      while (sent < total && start + (sent * 1000) / rps <= now) {
-        const scheduled = start + (sent * 1000) / rps;
-        if (now - scheduled > 2) late++;
+      while (sent < total && due(sent) <= now) {
         const i = sent++;
+        if (i >= warm && now - due(i) > 2) late++;
         const t0 = performance.now();
         const req = http.request(
-          { host: '127.0.0.1', port, path: '/api/items', headers: { host }, agent },
+          { host: '127.0.0.1', port, path: '/api/items', headers: { host }, agent: client },
           (res) => {
             res.resume();
-            res.on('end', () => {
-              lat[i] = performance.now() - t0;
-              if (res.statusCode !== 200) failed++;
-              if (++done === total) resolve();
-            });
+            res.on('end', () => settle(i, performance.now() - t0, res.statusCode === 200));
           },
         );
-        req.on('error', () => {
-          lat[i] = NaN;
-          failed++;
-          if (++done === total) resolve();
-        });
+        req.on('error', () => settle(i, NaN, false));
         req.end();
       }
-      if (sent < total) setImmediate(fire);
+      if (sent < total) setTimeout(fire, Math.max(0, due(sent) - performance.now()));
     };
     fire();
   });
-  agent.destroy();
   const ok = lat.filter((x) => !Number.isNaN(x)).sort();
   return {
     latencies: ok,
-    sent,
+    sent: total - warm,
     failed,
     late,
     p50Ms: percentile(ok, 50),
