@@ -1,5 +1,6 @@
 /** Header plumbing shared by both listeners: hop-by-hop filtering, route header operations, local replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { HeaderOps } from '../config/model.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { CONTEXT_HEADERS } from '../telemetry/trace-context.js';
@@ -129,7 +130,13 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * in one `end()`: one syscall instead of two, measurably cheaper per request. Larger or chunked bodies
  * stream with backpressure.
  */
-export function relayBody(upRes: IncomingMessage, res: ServerResponse): void {
+/** An upstream response: Node's IncomingMessage, or undici's answer shaped like one (undici-client.ts). */
+export type UpstreamResponse = Readable &
+  Pick<IncomingMessage, 'statusCode' | 'headers' | 'rawHeaders' | 'complete'> & {
+    readonly socket: object | null;
+  };
+
+export function relayBody(upRes: UpstreamResponse, res: ServerResponse): void {
   const cl = upRes.headers['content-length'];
   if (cl === undefined || Number(cl) > SMALL_BODY_BYTES) {
     upRes.pipe(res);

@@ -5,7 +5,9 @@
  * telemetry with the workload that really served.
  */
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage } from 'node:http';
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
@@ -16,8 +18,10 @@ import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import type { AgentState } from './context.js';
+import { UndiciPools, UndiciRequest, type UndiciResponse } from './undici-client.js';
 import {
   forwardableRequestHeaders,
+  hasBody,
   forwardableResponseHeaders,
   localReply,
   relayBody,
@@ -32,7 +36,7 @@ const UNKNOWN_SOURCE = {
   principal: UNKNOWN,
 };
 
-export function createInboundHandler(state: AgentState, appAgent: http.Agent): http.RequestListener {
+export function createInboundHandler(state: AgentState, appAgent: UndiciPools): http.RequestListener {
   const app = state.config.app;
   if (!app) throw new Error('inbound listener needs app.port');
   return (req, res) => {
@@ -51,7 +55,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
     let status = 0;
     let flags = '-';
     let finished = false;
-    let upReq: http.ClientRequest | undefined = undefined;
+    let upReq: UndiciRequest | undefined = undefined;
     /** the AuthorizationPolicy that denied the request */
     let deniedBy: string | undefined;
 
@@ -151,16 +155,15 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       remote?.traceState,
       b3Style(req.headers),
     );
-    upReq = http.request({
-      host: app.host,
-      port: app.port,
-      method: req.method,
-      path: req.url,
+    const withBody = hasBody(req);
+    const call = new UndiciRequest(appAgent, app.host, app.port, {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
       headers,
-      agent: appAgent,
-      setHost: false,
+      hasBody: withBody,
     });
-    upReq.on('response', (upRes) => {
+    upReq = call;
+    call.on('response', (upRes: UndiciResponse) => {
       status = upRes.statusCode ?? 502;
       const out: string[] = [];
       forwardableResponseHeaders(upRes.rawHeaders, out, undefined);
@@ -176,7 +179,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
       });
       relayBody(upRes, res);
     });
-    upReq.on('error', (err: NodeJS.ErrnoException) => {
+    call.on('error', (err: NodeJS.ErrnoException) => {
       if (res.headersSent) {
         flags = 'UC';
         res.destroy();
@@ -193,7 +196,7 @@ export function createInboundHandler(state: AgentState, appAgent: http.Agent): h
         state.draining,
       );
     });
-    req.pipe(upReq);
+    if (withBody) req.pipe(call.bodySink());
   };
 }
 
@@ -277,7 +280,14 @@ function emitServerSpan(
   );
 }
 
-/** Keep-alive pool to the local app. */
-export function createAppAgent(idleTimeoutMs: number): http.Agent {
-  return new http.Agent({ keepAlive: true, timeout: idleTimeoutMs, maxFreeSockets: 256, scheduling: 'lifo' });
+/** Keep-alive pool to the local app (plain connections, as from any local client). */
+export function createAppAgent(idleTimeoutMs: number): UndiciPools {
+  return new UndiciPools({
+    maxConnections: Infinity,
+    idleTimeoutMs,
+    // the app is on this host: it answers a connect at once or refuses it
+    connectTimeoutMs: 10_000,
+    maxRequestsPerConnection: 0,
+    connect: (host, port) => net.connect({ host, port, noDelay: true }),
+  });
 }

@@ -27,6 +27,7 @@ import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { ReplayableBody } from './body.js';
+import { UndiciRequest } from './undici-client.js';
 import type { AgentState } from './context.js';
 import {
   applyHeaderOps,
@@ -37,7 +38,11 @@ import {
   relayBody,
   spanMethod,
   spanUrl,
+  type UpstreamResponse,
 } from './headers.js';
+
+/** an upstream attempt: Node's ClientRequest (mTLS) or undici's dispatch (plaintext) */
+type UpstreamCall = http.ClientRequest | UndiciRequest;
 
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
@@ -119,7 +124,7 @@ class OutboundExchange {
   private seq = 0;
   private ep: EndpointState | undefined;
   private attemptOpen = false;
-  private upReq: http.ClientRequest | undefined;
+  private upReq: UpstreamCall | undefined;
   private perTryTimer: NodeJS.Timeout | undefined;
   private routeTimer: NodeJS.Timeout | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
@@ -320,19 +325,31 @@ class OutboundExchange {
     const seq = ++this.seq;
     cluster.attemptStarted(ep);
     this.attemptOpen = true;
-    const upReq = http.request({
-      host: ep.def.address,
-      port: ep.def.port,
-      method: this.method,
-      path: this.upPath,
-      headers: this.headers,
-      agent: cluster.agent,
-      setHost: false,
-    });
-    this.upReq = upReq;
-    if (cluster.def.policy.pool.maxRequestsPerConnection > 0) {
-      upReq.once('socket', (s) => cluster.agent.countRequest(s));
+    const withBody = this.body !== undefined || hasBody(this.req);
+    let upReq: UpstreamCall;
+    if (cluster.undici) {
+      upReq = new UndiciRequest(cluster.undici, ep.def.address, ep.def.port, {
+        method: this.method,
+        path: this.upPath,
+        headers: this.headers,
+        hasBody: withBody,
+      });
+    } else {
+      const r = http.request({
+        host: ep.def.address,
+        port: ep.def.port,
+        method: this.method,
+        path: this.upPath,
+        headers: this.headers,
+        agent: cluster.agent,
+        setHost: false,
+      });
+      if (cluster.def.policy.pool.maxRequestsPerConnection > 0) {
+        r.once('socket', (s) => cluster.agent.countRequest(s));
+      }
+      upReq = r;
     }
+    this.upReq = upReq;
     const perTry = this.retryPolicy.perTryTimeoutMs;
     if (perTry !== undefined) {
       this.perTryTimer = setTimeout(() => {
@@ -343,7 +360,7 @@ class OutboundExchange {
         this.attemptFailed(ep, { kind: 'per-try-timeout' }, 504);
       }, perTry);
     }
-    upReq.on('response', (upRes) => {
+    upReq.on('response', (upRes: UpstreamResponse) => {
       if (seq !== this.seq) {
         upRes.resume();
         return;
@@ -370,11 +387,13 @@ class OutboundExchange {
           : { kind: 'reset', staleReuse: upReq.reusedSocket };
       this.attemptFailed(ep, outcome, 0);
     });
-    if (this.body) this.body.sendTo(upReq);
-    else if (hasBody(this.req)) {
+    const sink = upReq instanceof UndiciRequest ? (withBody ? upReq.bodySink() : undefined) : upReq;
+    if (!sink) return;
+    if (this.body) this.body.sendTo(sink);
+    else if (withBody) {
       this.body = new ReplayableBody(this.req);
-      this.body.sendTo(upReq);
-    } else upReq.end();
+      this.body.sendTo(sink);
+    } else sink.end();
   }
 
   private clearPerTry(): void {
@@ -439,7 +458,7 @@ class OutboundExchange {
     }
   }
 
-  private onResponse(ep: EndpointState, upRes: IncomingMessage): void {
+  private onResponse(ep: EndpointState, upRes: UpstreamResponse): void {
     const status = upRes.statusCode ?? 502;
     const cluster = this.cluster as ClusterState;
     cluster.onResult(ep, status);
@@ -458,7 +477,7 @@ class OutboundExchange {
     this.commit(ep, upRes, status);
   }
 
-  private commit(ep: EndpointState, upRes: IncomingMessage, status: number): void {
+  private commit(ep: EndpointState, upRes: UpstreamResponse, status: number): void {
     const res = this.res;
     this.committed = true;
     this.status = status;

@@ -13,6 +13,7 @@ import type { ClusterDef, EndpointDef } from '../routing/table.js';
 import { identityFromLabels, type WorkloadIdentity } from '../telemetry/identity.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import type { UpstreamSecurity, UpstreamTransport } from '../listeners/transport.js';
+import { UndiciPools } from '../listeners/undici-client.js';
 import { HashRing, hash32, pickLeastRequest, pickRandom, pickRoundRobin } from './balancer.js';
 import { OutlierDetector } from './outlier.js';
 
@@ -100,6 +101,23 @@ export class PoolAgent extends http.Agent {
   }
 }
 
+/** Plain connections go through undici; mTLS ones through the PoolAgent (see undici-client.ts). */
+function undiciPools(
+  pool: PoolPolicy,
+  idleTimeoutMs: number,
+  transport: UpstreamTransport,
+  security: UpstreamSecurity,
+): UndiciPools | undefined {
+  if (transport.securityPolicy === 'mutual_tls' && security.mtls) return undefined;
+  return new UndiciPools({
+    maxConnections: pool.maxConnections >= 4_294_967_295 ? Infinity : pool.maxConnections,
+    idleTimeoutMs: pool.idleTimeoutMs ?? idleTimeoutMs,
+    connectTimeoutMs: pool.connectTimeoutMs,
+    maxRequestsPerConnection: pool.maxRequestsPerConnection,
+    connect: (host, port) => transport.connect(host, port, security),
+  });
+}
+
 function samePool(a: PoolPolicy, b: PoolPolicy): boolean {
   return (
     a.maxConnections === b.maxConnections &&
@@ -123,6 +141,8 @@ export class ClusterState {
   def: ClusterDef;
   endpoints: EndpointState[] = [];
   agent: PoolAgent;
+  /** plaintext upstreams: undici pools per endpoint (the agent then only carries mirrors) */
+  undici: UndiciPools | undefined;
   outlier: OutlierDetector | undefined;
   private outlierTimer: NodeJS.Timeout | undefined;
   private ring: HashRing | undefined;
@@ -132,7 +152,7 @@ export class ClusterState {
   /** table version the definition came from: an older table (a request still in flight) never wins */
   version = -1;
   retriesActive = 0;
-  private retiredAgents = new Set<PoolAgent>();
+  private retiredAgents = new Set<{ destroy(): void }>();
 
   constructor(
     def: ClusterDef,
@@ -142,6 +162,7 @@ export class ClusterState {
   ) {
     this.def = def;
     this.agent = new PoolAgent(def.policy.pool, idleTimeoutMs, transport, def.security);
+    this.undici = undiciPools(def.policy.pool, idleTimeoutMs, transport, def.security);
     this.update(def, true);
   }
 
@@ -155,7 +176,9 @@ export class ClusterState {
     ) {
       // Requests in flight finish on the old pool; it is destroyed once they are done.
       this.retiredAgents.add(this.agent);
+      if (this.undici) this.retiredAgents.add(this.undici);
       this.agent = new PoolAgent(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
+      this.undici = undiciPools(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
       this.reapRetired();
     }
     const previous = new Map(this.endpoints.map((e) => [e.key, e]));
@@ -260,6 +283,7 @@ export class ClusterState {
     if (this.outlierTimer) clearInterval(this.outlierTimer);
     this.outlierTimer = undefined;
     this.agent.destroy();
+    this.undici?.destroy();
     for (const a of this.retiredAgents) a.destroy();
     this.retiredAgents.clear();
   }
