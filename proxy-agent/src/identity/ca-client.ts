@@ -4,7 +4,7 @@
  */
 import https from 'node:https';
 import { CaRefusal } from './ca.js';
-import { type CryptoKeyPair, generateKeyPair, KEY_ALGORITHM, privateKeyPem, x509 } from './x509.js';
+import { type CryptoKeyPair, generateKeyPair, KEY_ALGORITHM, loadX509, privateKeyPem } from './x509.js';
 
 export interface CaClientOptions {
   caUrl: string;
@@ -27,6 +27,7 @@ export interface ObtainedCertificate {
 }
 
 export async function createCsr(id: string, keys: CryptoKeyPair): Promise<string> {
+  const x509 = await loadX509();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     keys,
     signingAlgorithm: KEY_ALGORITHM,

@@ -6,12 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type * as X509 from '@peculiar/x509';
 import { formatSpiffeId, parseSpiffeId } from './spiffe.js';
 import {
   type CryptoKey,
   generateKeyPair,
   importKeyPair,
   KEY_ALGORITHM,
+  loadX509,
   parsePemBundle,
   privateKeyPem,
   toPem,
@@ -77,6 +79,7 @@ export interface InitOptions {
 
 /** `meshscope ca init`: a root and an intermediate for `trustDomain`, written to `dir`. */
 export async function initCa(dir: string, options: InitOptions): Promise<MeshCa> {
+  await loadX509();
   if (!/^[a-z0-9._-]+$/.test(options.trustDomain))
     throw new CaRefusal(
       400,
@@ -128,7 +131,7 @@ export async function initCa(dir: string, options: InitOptions): Promise<MeshCa>
 }
 
 export interface IssuedLeaf {
-  certificate: x509.X509Certificate;
+  certificate: X509.X509Certificate;
   /** leaf + intermediate, PEM: what a workload presents */
   chainPem: string;
   /** trust anchors, PEM */
@@ -139,11 +142,12 @@ export class MeshCa {
   private constructor(
     readonly dir: string,
     readonly trustDomain: string,
-    private readonly issuer: x509.X509Certificate,
+    private readonly issuer: X509.X509Certificate,
     private readonly issuerKey: CryptoKey,
   ) {}
 
   static async load(dir: string): Promise<MeshCa> {
+    await loadX509();
     const read = (f: string) =>
       readFile(join(dir, f), 'utf8').catch(() => {
         throw new CaRefusal(500, `${join(dir, f)} is missing: run meshscope ca init --dir ${dir}`);
@@ -176,7 +180,7 @@ export class MeshCa {
   /** Signs a leaf for `publicKey` with `id` as its only URI SAN. */
   async issue(
     id: string,
-    publicKey: CryptoKey | x509.PublicKey,
+    publicKey: CryptoKey | X509.PublicKey,
     window: { ttlMs?: number; notBefore?: Date; notAfter?: Date } = {},
   ): Promise<IssuedLeaf> {
     this.checkId(id);
@@ -257,7 +261,8 @@ export class MeshCa {
    * The CSR must be self-signed correctly and ask for exactly that ID; every other field is ignored.
    */
   async signCsr(csrPem: string, grantedId: string, ttlMs: number): Promise<IssuedLeaf> {
-    let csr: x509.Pkcs10CertificateRequest;
+    await loadX509();
+    let csr: X509.Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(csrPem);
     } catch {

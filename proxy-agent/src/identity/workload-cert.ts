@@ -12,7 +12,7 @@ import type { AgentConfig } from '../config/agent-config.js';
 import { FileWatcher } from '../registry/file-watcher.js';
 import { obtainCertificate } from './ca-client.js';
 import { spiffeIdOfSan } from './spiffe.js';
-import { parsePemBundle, uriSans } from './x509.js';
+import { loadX509, parsePemBundle, uriSans } from './x509.js';
 
 type TlsConfig = NonNullable<AgentConfig['tls']>;
 
@@ -48,6 +48,7 @@ export class WorkloadCertificate {
 
   /** Obtains the first certificate; throws with a sentence naming the file or endpoint at fault. */
   async start(): Promise<void> {
+    await loadX509();
     this.install(await this.load(), 'start');
     const c = this.config;
     const files = c.certFile && c.keyFile ? [c.certFile, c.keyFile, c.bundleFile] : [c.bundleFile];
