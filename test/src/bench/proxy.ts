@@ -255,6 +255,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     '(busy = highest share of the 2 cores busy with work not ours, just before or during a measurement of that target)\n\n',
   );
+  // One bad 2 s round (a scheduling hiccup of the VM, another process waking) can make a target's merged
+  // p99; the per-round figures show whether a tail is steady or one round's.
+  for (const t of targets) {
+    const ps = (rounds.get(t.name) ?? []).map((r) => f(r.p99Ms)).join(' ');
+    process.stdout.write(`${t.name.padEnd(26)} @1k p99 per round: ${ps}\n`);
+  }
+  process.stdout.write('\n');
   const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
   process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);
   process.stdout.write(`agent peak RSS, 100% sampled (outbound, inbound): ${rss(agentAll.pids)} MB\n`);
