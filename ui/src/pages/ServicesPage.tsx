@@ -4,6 +4,7 @@ import { EMPTY_FIRING } from '../features/alerts/firing';
 import { ServicesTable } from '../features/services/ServicesTable';
 import { parseSortKey, sortServices, type ServiceSortKey } from '../features/services/sort';
 import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
+import { useRetryWhileEmpty } from '../hooks/useRetryWhileEmpty';
 import { useServicesQuery } from '../hooks/useServicesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
 import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
@@ -15,6 +16,7 @@ export function ServicesPage() {
   const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params, update] = useSearchParams();
   const query = useServicesQuery(time.window);
+  useRetryWhileEmpty(query, query.data?.services.length === 0, time.range.kind === 'lookback');
   const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
   const filterText = params.get('filter') ?? '';
   const filter = parseFilter(filterText);

@@ -8,6 +8,7 @@ import { TopologyView } from '../features/topology/TopologyView';
 import { useFiringAlertsQuery } from '../hooks/useAlertInstancesQuery';
 import { useTimeWindow } from '../hooks/useTimeWindow';
 import { MESH_REFRESH_DEFAULT } from '../lib/time-range';
+import { useRetryWhileEmpty } from '../hooks/useRetryWhileEmpty';
 import { useTopologyQuery } from '../hooks/useTopologyQuery';
 import { parseFilter } from '../lib/expression-filter';
 import { useSearchParams } from '../routing/router';
@@ -23,6 +24,7 @@ export function TopologyPage() {
   const find = useMemo(() => parseFilter(findText), [findText]);
   const hide = useMemo(() => parseFilter(hideText), [hideText]);
   const query = useTopologyQuery(time.window, graphType, idle);
+  useRetryWhileEmpty(query, query.data?.nodes.length === 0, time.range.kind === 'lookback');
   const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
 
   return (
