@@ -66,13 +66,11 @@ export function spanOnlyServices(inputs: Pick<ServicesInputs, 'inbound' | 'edges
 
 export function buildServiceSummaries(inputs: ServicesInputs): ServiceSummary[] {
   const drafts = new Map<string, Draft>();
-  const meshNames = new Set<string>();
 
   const inboundByKey = groupBy(inputs.inbound, (r) => keyOf(r.dest.namespace, r.dest.service));
   for (const [key, rows] of inboundByKey) {
     const row = mergeRows(rows);
     if (!row || NOT_A_SERVICE.has(row.dest.service) || row.connectionType !== '') continue;
-    meshNames.add(row.dest.service);
     drafts.set(key, {
       name: row.dest.service,
       namespace: row.dest.namespace,
@@ -84,7 +82,6 @@ export function buildServiceSummaries(inputs: ServicesInputs): ServiceSummary[] 
   // Callers in the mesh that nobody in the mesh calls.
   for (const e of inputs.edges) {
     if (e.via !== 'mesh' || NOT_A_SERVICE.has(e.source.service)) continue;
-    meshNames.add(e.source.service);
     const key = keyOf(e.source.namespace, e.source.service);
     if (!drafts.has(key)) {
       drafts.set(key, {
@@ -98,16 +95,15 @@ export function buildServiceSummaries(inputs: ServicesInputs): ServiceSummary[] 
 
   const redInbound = new Map(inputs.redInbound.map((r) => [r.service, r]));
   const spanNamespaces = spanServiceNamespaces(inputs.edges);
-  for (const r of inputs.redAny) {
-    if (meshNames.has(r.service) || NOT_A_SERVICE.has(r.service)) continue;
-    const seen = spanNamespaces.get(r.service);
+  for (const service of spanOnlyServices(inputs)) {
+    const seen = spanNamespaces.get(service);
     const namespace = seen?.namespace ?? '';
-    drafts.set(keyOf(namespace, r.service), {
-      name: r.service,
+    drafts.set(keyOf(namespace, service), {
+      name: service,
       namespace,
       versions: seen?.versions ?? [],
       source: 'spans',
-      red: redInbound.get(r.service),
+      red: redInbound.get(service),
     });
   }
 
