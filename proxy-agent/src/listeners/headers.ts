@@ -130,7 +130,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * in one `end()`: one syscall instead of two, measurably cheaper per request. Larger or chunked bodies
  * stream with backpressure.
  */
-/** An upstream response: Node's IncomingMessage, or undici's answer shaped like one (undici-client.ts). */
+/** An upstream response: Node's IncomingMessage, or ours shaped like one (h1-client.ts). */
 export type UpstreamResponse = Readable &
   Pick<IncomingMessage, 'statusCode' | 'headers' | 'rawHeaders' | 'complete'> & {
     readonly socket: object | null;

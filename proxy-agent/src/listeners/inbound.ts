@@ -18,7 +18,7 @@ import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import type { AgentState } from './context.js';
-import { UndiciPools, UndiciRequest, type UndiciResponse } from './undici-client.js';
+import { H1Pools, H1Request, type H1Response } from './h1-client.js';
 import {
   forwardableRequestHeaders,
   hasBody,
@@ -36,7 +36,7 @@ const UNKNOWN_SOURCE = {
   principal: UNKNOWN,
 };
 
-export function createInboundHandler(state: AgentState, appAgent: UndiciPools): http.RequestListener {
+export function createInboundHandler(state: AgentState, appAgent: H1Pools): http.RequestListener {
   const app = state.config.app;
   if (!app) throw new Error('inbound listener needs app.port');
   return (req, res) => {
@@ -55,7 +55,7 @@ export function createInboundHandler(state: AgentState, appAgent: UndiciPools): 
     let status = 0;
     let flags = '-';
     let finished = false;
-    let upReq: UndiciRequest | undefined = undefined;
+    let upReq: H1Request | undefined = undefined;
     /** the AuthorizationPolicy that denied the request */
     let deniedBy: string | undefined;
 
@@ -156,14 +156,14 @@ export function createInboundHandler(state: AgentState, appAgent: UndiciPools): 
       b3Style(req.headers),
     );
     const withBody = hasBody(req);
-    const call = new UndiciRequest(appAgent, app.host, app.port, {
+    const call = new H1Request(appAgent, app.host, app.port, {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers,
       hasBody: withBody,
     });
     upReq = call;
-    call.on('response', (upRes: UndiciResponse) => {
+    call.on('response', (upRes: H1Response) => {
       status = upRes.statusCode ?? 502;
       const out: string[] = [];
       forwardableResponseHeaders(upRes.rawHeaders, out, undefined);
@@ -281,8 +281,8 @@ function emitServerSpan(
 }
 
 /** Keep-alive pool to the local app (plain connections, as from any local client). */
-export function createAppAgent(idleTimeoutMs: number): UndiciPools {
-  return new UndiciPools({
+export function createAppAgent(idleTimeoutMs: number): H1Pools {
+  return new H1Pools({
     maxConnections: Infinity,
     idleTimeoutMs,
     // the app is on this host: it answers a connect at once or refuses it

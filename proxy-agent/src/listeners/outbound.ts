@@ -5,7 +5,8 @@
  * CLIENT span plus a reporter=source request metric for each.
  */
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { DEFAULT_RETRY_POLICY } from '../config/compile.js';
@@ -27,7 +28,7 @@ import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { ReplayableBody } from './body.js';
-import { UndiciRequest } from './undici-client.js';
+import { H1Request, type H1Response } from './h1-client.js';
 import type { AgentState } from './context.js';
 import {
   applyHeaderOps,
@@ -40,9 +41,6 @@ import {
   spanUrl,
   type UpstreamResponse,
 } from './headers.js';
-
-/** an upstream attempt: Node's ClientRequest (mTLS) or undici's dispatch (plaintext) */
-type UpstreamCall = http.ClientRequest | UndiciRequest;
 
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
@@ -124,7 +122,7 @@ class OutboundExchange {
   private seq = 0;
   private ep: EndpointState | undefined;
   private attemptOpen = false;
-  private upReq: UpstreamCall | undefined;
+  private upReq: H1Request | undefined;
   private perTryTimer: NodeJS.Timeout | undefined;
   private routeTimer: NodeJS.Timeout | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
@@ -326,29 +324,12 @@ class OutboundExchange {
     cluster.attemptStarted(ep);
     this.attemptOpen = true;
     const withBody = this.body !== undefined || hasBody(this.req);
-    let upReq: UpstreamCall;
-    if (cluster.undici) {
-      upReq = new UndiciRequest(cluster.undici, ep.def.address, ep.def.port, {
-        method: this.method,
-        path: this.upPath,
-        headers: this.headers,
-        hasBody: withBody,
-      });
-    } else {
-      const r = http.request({
-        host: ep.def.address,
-        port: ep.def.port,
-        method: this.method,
-        path: this.upPath,
-        headers: this.headers,
-        agent: cluster.agent,
-        setHost: false,
-      });
-      if (cluster.def.policy.pool.maxRequestsPerConnection > 0) {
-        r.once('socket', (s) => cluster.agent.countRequest(s));
-      }
-      upReq = r;
-    }
+    const upReq = new H1Request(cluster.pools, ep.def.address, ep.def.port, {
+      method: this.method,
+      path: this.upPath,
+      headers: this.headers,
+      hasBody: withBody,
+    });
     this.upReq = upReq;
     const perTry = this.retryPolicy.perTryTimeoutMs;
     if (perTry !== undefined) {
@@ -387,13 +368,9 @@ class OutboundExchange {
           : { kind: 'reset', staleReuse: upReq.reusedSocket };
       this.attemptFailed(ep, outcome, 0);
     });
-    const sink = upReq instanceof UndiciRequest ? (withBody ? upReq.bodySink() : undefined) : upReq;
-    if (!sink) return;
-    if (this.body) this.body.sendTo(sink);
-    else if (withBody) {
-      this.body = new ReplayableBody(this.req);
-      this.body.sendTo(sink);
-    } else sink.end();
+    if (!withBody) return;
+    this.body ??= new ReplayableBody(this.req);
+    this.body.sendTo(upReq.bodySink());
   }
 
   private clearPerTry(): void {
@@ -569,28 +546,26 @@ class OutboundExchange {
           state.mirrorsInflight--;
         }
       };
-      const r = http.request({
-        host: pick.def.address,
-        port: pick.def.port,
+      const r = new H1Request(cluster.pools, pick.def.address, pick.def.port, {
         method: this.method,
         path: this.upPath,
         headers,
-        agent: cluster.agent,
-        setHost: false,
+        hasBody: chunks.length > 0,
       });
-      r.setTimeout(this.route?.timeoutMs ?? 30_000, () => r.destroy());
-      let answered = false;
-      r.on('response', (mres) => {
-        answered = true;
+      const timer = setTimeout(() => r.destroy(), this.route?.timeoutMs ?? 30_000);
+      const end = () => {
+        clearTimeout(timer);
+        release();
+      };
+      r.on('response', (mres: H1Response) => {
+        mres.once('close', end);
         mres.resume();
-        mres.once('close', release);
       });
-      r.on('error', release);
-      r.on('close', () => {
-        if (!answered) release();
-      });
-      for (const c of chunks) r.write(c);
-      r.end();
+      r.on('error', end);
+      if (chunks.length === 0) return;
+      const sink = r.bodySink();
+      for (const c of chunks) sink.write(c);
+      sink.end();
     };
     if (!hasBody(this.req)) return send([]);
     this.body ??= new ReplayableBody(this.req);

@@ -3,17 +3,12 @@
  * connectionPool, outlier detection and balancer state. Survives config reloads (keyed by cluster name) so
  * a reload neither forgets ejections nor drops pooled connections, unless the pool settings changed.
  */
-import http from 'node:http';
-import { TLSSocket } from 'node:tls';
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { ClientRequestArgs } from 'node:http';
 import type { OutlierPolicy, PoolPolicy } from '../config/model.js';
 import type { ClusterDef, EndpointDef } from '../routing/table.js';
 import { identityFromLabels, type WorkloadIdentity } from '../telemetry/identity.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import type { UpstreamSecurity, UpstreamTransport } from '../listeners/transport.js';
-import { UndiciPools } from '../listeners/undici-client.js';
+import { H1Pools } from '../listeners/h1-client.js';
 import { HashRing, hash32, pickLeastRequest, pickRandom, pickRoundRobin } from './balancer.js';
 import { OutlierDetector } from './outlier.js';
 
@@ -36,8 +31,6 @@ export class EndpointState {
   }
 }
 
-const requestsOnSocket = new WeakMap<Duplex, number>();
-
 /**
  * An mTLS connection goes to a peer agent, whose listener keeps idle connections 65 s, and costs a handshake
  * to replace (measured: a 1,000 req/s burst on a pool gone cold opened ~70 connections and had a 155 ms
@@ -52,66 +45,16 @@ function poolIdleMs(idleTimeoutMs: number, transport: UpstreamTransport, securit
     : idleTimeoutMs;
 }
 
-export class PoolAgent extends http.Agent {
-  constructor(
-    private readonly pool: PoolPolicy,
-    idleTimeoutMs: number,
-    private readonly transport: UpstreamTransport,
-    private readonly security: UpstreamSecurity,
-  ) {
-    const unlimited = pool.maxConnections >= 4_294_967_295;
-    super({
-      keepAlive: true,
-      // Idle sockets close after this (the agent also honours a shorter Keep-Alive: timeout=N hint).
-      timeout: pool.idleTimeoutMs ?? poolIdleMs(idleTimeoutMs, transport, security),
-      maxTotalSockets: unlimited ? Infinity : pool.maxConnections,
-      maxSockets: unlimited ? Infinity : pool.maxConnections,
-      maxFreeSockets: 256,
-      scheduling: 'lifo',
-    });
-  }
-
-  override createConnection(options: ClientRequestArgs): Duplex {
-    const socket = this.transport.connect(
-      String(options.host ?? '127.0.0.1'),
-      Number(options.port),
-      this.security,
-    );
-    const timer = setTimeout(() => {
-      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' }));
-    }, this.pool.connectTimeoutMs);
-    const clear = () => clearTimeout(timer);
-    // connectTimeout covers the TLS handshake too: a peer that accepts but never completes it is a failure.
-    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', clear);
-    socket.once('close', clear);
-    return socket;
-  }
-
-  override keepSocketAlive(socket: Duplex): boolean {
-    const max = this.pool.maxRequestsPerConnection;
-    if (max > 0 && (requestsOnSocket.get(socket) ?? 0) >= max) return false;
-    const keep: unknown = super.keepSocketAlive(socket);
-    return keep !== false;
-  }
-
-  /** Counts requests per connection for maxRequestsPerConnection. */
-  countRequest(socket: net.Socket): void {
-    if (this.pool.maxRequestsPerConnection > 0)
-      requestsOnSocket.set(socket, (requestsOnSocket.get(socket) ?? 0) + 1);
-  }
-}
-
-/** Plain connections go through undici; mTLS ones through the PoolAgent (see undici-client.ts). */
-function undiciPools(
+/** Requests, plain or mTLS, go through our HTTP/1.1 pools (h1-client.ts). */
+function h1Pools(
   pool: PoolPolicy,
   idleTimeoutMs: number,
   transport: UpstreamTransport,
   security: UpstreamSecurity,
-): UndiciPools | undefined {
-  if (transport.securityPolicy === 'mutual_tls' && security.mtls) return undefined;
-  return new UndiciPools({
+): H1Pools {
+  return new H1Pools({
     maxConnections: pool.maxConnections >= 4_294_967_295 ? Infinity : pool.maxConnections,
-    idleTimeoutMs: pool.idleTimeoutMs ?? idleTimeoutMs,
+    idleTimeoutMs: pool.idleTimeoutMs ?? poolIdleMs(idleTimeoutMs, transport, security),
     connectTimeoutMs: pool.connectTimeoutMs,
     maxRequestsPerConnection: pool.maxRequestsPerConnection,
     connect: (host, port) => transport.connect(host, port, security),
@@ -140,9 +83,8 @@ export type Pick = EndpointState | 'no-endpoints' | 'no-healthy';
 export class ClusterState {
   def: ClusterDef;
   endpoints: EndpointState[] = [];
-  agent: PoolAgent;
-  /** plaintext upstreams: undici pools per endpoint (the agent then only carries mirrors) */
-  undici: UndiciPools | undefined;
+  /** keep-alive pools per endpoint for requests (the agent only carries mirrors) */
+  pools: H1Pools;
   outlier: OutlierDetector | undefined;
   private outlierTimer: NodeJS.Timeout | undefined;
   private ring: HashRing | undefined;
@@ -161,8 +103,7 @@ export class ClusterState {
     private readonly clock: () => number,
   ) {
     this.def = def;
-    this.agent = new PoolAgent(def.policy.pool, idleTimeoutMs, transport, def.security);
-    this.undici = undiciPools(def.policy.pool, idleTimeoutMs, transport, def.security);
+    this.pools = h1Pools(def.policy.pool, idleTimeoutMs, transport, def.security);
     this.update(def, true);
   }
 
@@ -175,10 +116,8 @@ export class ClusterState {
       (!samePool(old.policy.pool, def.policy.pool) || !sameSecurity(old.security, def.security))
     ) {
       // Requests in flight finish on the old pool; it is destroyed once they are done.
-      this.retiredAgents.add(this.agent);
-      if (this.undici) this.retiredAgents.add(this.undici);
-      this.agent = new PoolAgent(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
-      this.undici = undiciPools(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
+      this.retiredAgents.add(this.pools);
+      this.pools = h1Pools(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
       this.reapRetired();
     }
     const previous = new Map(this.endpoints.map((e) => [e.key, e]));
@@ -282,8 +221,7 @@ export class ClusterState {
   close(): void {
     if (this.outlierTimer) clearInterval(this.outlierTimer);
     this.outlierTimer = undefined;
-    this.agent.destroy();
-    this.undici?.destroy();
+    this.pools.destroy();
     for (const a of this.retiredAgents) a.destroy();
     this.retiredAgents.clear();
   }
