@@ -1,6 +1,6 @@
 import { AgentConfigError, agentConfigSchema, startAgent, validate } from '@meshscope/proxy-agent';
 import { parseArgs } from 'node:util';
-import { logLevelSchema } from '../config/app.js';
+import { logLevelSchema } from '../config/log-level.js';
 import { loadConfig, usage } from '../config/load.js';
 import { COMMON_OPTIONS, type OptionSpec } from '../config/options.js';
 import { createLogger } from '../logger.js';

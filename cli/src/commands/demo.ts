@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevelSchema } from '../config/app.js';
+import { logLevelSchema } from '../config/log-level.js';
 import { loadConfig, usage } from '../config/load.js';
 import { COMMON_OPTIONS, STORAGE_OPTIONS } from '../config/options.js';
 import { demoDir } from '../demo/demo.js';

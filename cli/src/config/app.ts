@@ -4,7 +4,9 @@ import { queryConfigSchema } from '@meshscope/query';
 import { z } from 'zod';
 import { getPath, setPath } from './load.js';
 
-export const logLevelSchema = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+import { logLevelSchema } from './log-level.js';
+
+export { logLevelSchema };
 
 /** The whole configuration tree; each role reads the sections it needs. */
 export const appConfigSchema = z
