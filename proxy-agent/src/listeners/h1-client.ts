@@ -94,7 +94,9 @@ export class H1Response extends Readable {
 // The proxy frames bodies itself and has already answered `Expect: 100-continue`.
 const DROPPED = new Set(['transfer-encoding', 'expect', 'connection', 'keep-alive', 'upgrade']);
 const INVALID_VALUE = /[\r\n\0]/;
-const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// as Node's http.request: no controls, spaces or DEL in a request target
+const INVALID_PATH = /[^\u0021-\u007e\u0080-\u00ff]/;
 
 function socketError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
@@ -102,6 +104,8 @@ function socketError(code: string, message: string): NodeJS.ErrnoException {
 
 /** Request line and headers; `chunked` when a body of unknown length follows. */
 function requestHead(host: string, port: number, o: H1RequestOptions): { head: string; chunked: boolean } {
+  if (!TOKEN.test(o.method)) throw new TypeError(`invalid request method ${JSON.stringify(o.method)}`);
+  if (INVALID_PATH.test(o.path)) throw new TypeError(`invalid request path ${JSON.stringify(o.path)}`);
   let head = `${o.method} ${o.path} HTTP/1.1\r\n`;
   let hasHost = false;
   let hasLength = false;
@@ -111,7 +115,7 @@ function requestHead(host: string, port: number, o: H1RequestOptions): { head: s
     const value = h[i + 1] as string;
     const lower = name.toLowerCase();
     if (DROPPED.has(lower)) continue;
-    if (INVALID_NAME.test(name) || INVALID_VALUE.test(value))
+    if (!TOKEN.test(name) || INVALID_VALUE.test(value))
       throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     if (lower === 'host') hasHost = true;
     else if (lower === 'content-length') hasLength = true;
@@ -139,6 +143,8 @@ export class H1Request extends EventEmitter {
   response: H1Response | undefined;
   bodyDone: boolean;
   destroyed = false;
+  /** answered or failed: the rest of a request body goes nowhere */
+  detached = false;
   private sink: BodySink | undefined;
   private settled = false;
 
@@ -170,6 +176,7 @@ export class H1Request extends EventEmitter {
   /** the connection is done with this request (and may carry another) */
   released(): void {
     this.conn = undefined;
+    this.detached = true;
   }
 
   destroy(): void {
@@ -218,6 +225,7 @@ class BodySink extends Writable {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     const conn = this.req.conn;
     if (!conn) {
+      if (this.req.detached) return cb();
       this.pending.push({ chunk, cb });
       return;
     }
@@ -227,6 +235,7 @@ class BodySink extends Writable {
   override _final(cb: (err?: Error | null) => void): void {
     const conn = this.req.conn;
     if (!conn) {
+      if (this.req.detached) return cb();
       this.pendingFinal = cb;
       return;
     }
@@ -376,12 +385,20 @@ export class Connection {
     return req.method === 'HEAD' || NO_BODY_STATUS(status) ? 1 : 0;
   }
 
-  /** `Keep-Alive: timeout=N`: close our idle connection a second before the server would. */
+  /**
+   * `Keep-Alive: timeout=N`: stop reusing our idle connection a second before the server closes it (half
+   * of N for N = 1), so that we never write into a connection the server is closing.
+   */
   private keepAliveHint(value: string): void {
     const m = /timeout=(\d+)/i.exec(value);
     if (!m) return;
-    const ms = Number(m[1]) * 1000 - 1000;
-    if (ms > 0 && ms < this.idleLimitMs) this.idleLimitMs = ms;
+    const n = Number(m[1]);
+    if (n === 0) {
+      this.keepAlive = false;
+      return;
+    }
+    const ms = Math.max(n * 1000 - 1000, n * 500);
+    if (ms < this.idleLimitMs) this.idleLimitMs = ms;
   }
 
   private onBody(b: Buffer): void {
@@ -394,9 +411,18 @@ export class Connection {
   }
 
   private onComplete(): void {
+    // trailers arrive through kOnHeaders: they are not relayed, and must not prefix the next head
+    if (this.headers.length > 0) this.headers = [];
+    this.url = '';
     const req = this.req;
     const res = req?.response;
     if (!req || !res) return; // a 1xx message ended
+    // The whole body is parsed and buffered in the response: the connection may read again (the next
+    // request on it must not wait for this body's reader).
+    if (res.resumeUpstream) {
+      res.resumeUpstream = undefined;
+      this.socket.resume();
+    }
     res.complete = true;
     res.push(null);
     // answered before the whole body was sent (an early 413, say): the rest of it goes nowhere
@@ -454,7 +480,15 @@ export class H1Pool {
   ) {}
 
   enqueue(req: H1Request): void {
-    const conn = this.idle.pop();
+    let conn = this.idle.pop();
+    if (conn) {
+      // the sweep runs every so often: never hand out a connection past its idle limit in between
+      const now = Date.now();
+      while (conn && now - conn.idleSince >= conn.idleLimitMs) {
+        conn.socket.destroy();
+        conn = this.idle.pop();
+      }
+    }
     if (conn) return conn.start(req);
     if (this.all.size < this.opts.maxConnections) return this.open().start(req);
     this.queue.push(req);
