@@ -1,7 +1,8 @@
 /**
- * Bodies through a whole hop (outbound → inbound → app), in the shapes undici frames itself (it refuses
- * Transfer-Encoding and Expect headers and frames the body its own way): a request body without length, `Expect: 100-continue`, and a response far larger than socket buffers that
- * the caller reads slowly (backpressure on every hop).
+ * Bodies through a whole hop (outbound → inbound → app), in the shapes the upstream client frames itself
+ * (it drops Transfer-Encoding and Expect and re-frames the body): a request body without length,
+ * `Expect: 100-continue`, and a response far larger than socket buffers that the caller reads slowly
+ * (backpressure on every hop).
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

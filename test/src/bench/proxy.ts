@@ -32,13 +32,13 @@ const RATE_WARMUP_SECONDS = 0.5;
 const HOST = 'backend.default.svc.cluster.local';
 
 /**
- * V8 flags for the agent processes, as a sidecar's container would set them (NODE_OPTIONS): a small
- * young generation keeps RSS near the idle footprint under load (measured: ~100 MB → ~80 MB) at no
- * throughput cost. Set BENCH_AGENT_NODE_OPTIONS='' to measure without.
+ * Extra V8 flags for the agent processes (none by default: V8's own young generation, up to 16 MB per
+ * semi-space). `--max-semi-space-size=2`, advised until the HTTP/1.1 client of 2026-11-30, measured worse
+ * in the same hour on every row: @1k p99 9.6–18.9 ms against 2.6–4.4, peak RSS 114–140 MB against
+ * 95–111 (in-flight requests outlived the small young generation and were promoted). Set
+ * BENCH_AGENT_NODE_OPTIONS to try others.
  */
-const AGENT_FLAGS = (process.env.BENCH_AGENT_NODE_OPTIONS ?? '--max-semi-space-size=2')
-  .split(' ')
-  .filter(Boolean);
+const AGENT_FLAGS = (process.env.BENCH_AGENT_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 
 const children: ChildProcess[] = [];
 
