@@ -1,25 +1,28 @@
-import { useEffect } from 'react';
-
-/** What the hook needs of a TanStack query result. */
-interface Refetchable {
-  isFetching: boolean;
-  refetch: () => Promise<unknown>;
-}
+import { useEffect, useRef } from 'react';
 
 /** Delay between re-asks while a view has nothing to show. */
 export const EMPTY_RETRY_MS = 5_000;
 
 /**
- * Asks again every few seconds while a view's answer is empty (and a lookback window is shown), whatever
- * the auto-refresh: right after `meshscope start` the first traffic is stored a few seconds after the page
- * opens, and a newcomer should not wait for the next 15 s refresh, or forever with refresh off. The
- * window stays as it is: rollup minutes are stamped with their start, so the current minute is inside it.
+ * Asks again every few seconds while a view's answer is empty, whatever the auto-refresh: right after
+ * `meshscope start` the first traffic is stored a few seconds after the page opens, and a newcomer should
+ * not wait for the next 15 s refresh, or forever with refresh off. `askAgain` moves a lookback window to
+ * now (undefined: an absolute range, nothing to re-ask): the first rollup minute may start after the
+ * window the page opened with ended, so asking for the same window again could stay empty for good.
  */
-export function useRetryWhileEmpty(query: Refetchable, empty: boolean, enabled: boolean): void {
-  const { isFetching, refetch } = query;
+export function useRetryWhileEmpty(
+  isFetching: boolean,
+  empty: boolean,
+  askAgain: (() => void) | undefined,
+): void {
+  const ask = useRef(askAgain);
+  useEffect(() => {
+    ask.current = askAgain;
+  });
+  const enabled = askAgain !== undefined;
   useEffect(() => {
     if (!empty || !enabled || isFetching) return undefined;
-    const timer = window.setTimeout(() => void refetch(), EMPTY_RETRY_MS);
+    const timer = window.setTimeout(() => ask.current?.(), EMPTY_RETRY_MS);
     return () => window.clearTimeout(timer);
-  }, [empty, enabled, isFetching, refetch]);
+  }, [empty, enabled, isFetching]);
 }

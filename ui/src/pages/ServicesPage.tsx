@@ -16,7 +16,11 @@ export function ServicesPage() {
   const time = useTimeWindow(MESH_REFRESH_DEFAULT);
   const [params, update] = useSearchParams();
   const query = useServicesQuery(time.window);
-  useRetryWhileEmpty(query, query.data?.services.length === 0, time.range.kind === 'lookback');
+  useRetryWhileEmpty(
+    query.isFetching,
+    query.data?.services.length === 0,
+    time.range.kind === 'lookback' ? time.refreshNow : undefined,
+  );
   const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
   const filterText = params.get('filter') ?? '';
   const filter = parseFilter(filterText);

@@ -24,7 +24,11 @@ export function TopologyPage() {
   const find = useMemo(() => parseFilter(findText), [findText]);
   const hide = useMemo(() => parseFilter(hideText), [hideText]);
   const query = useTopologyQuery(time.window, graphType, idle);
-  useRetryWhileEmpty(query, query.data?.nodes.length === 0, time.range.kind === 'lookback');
+  useRetryWhileEmpty(
+    query.isFetching,
+    query.data?.nodes.length === 0,
+    time.range.kind === 'lookback' ? time.refreshNow : undefined,
+  );
   const firing = useFiringAlertsQuery().data ?? EMPTY_FIRING;
 
   return (
