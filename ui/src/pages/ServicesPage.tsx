@@ -17,7 +17,7 @@ export function ServicesPage() {
   const [params, update] = useSearchParams();
   const query = useServicesQuery(time.window);
   useRetryWhileEmpty(
-    query.isFetching,
+    query,
     query.data?.services.length === 0,
     time.range.kind === 'lookback' ? time.refreshNow : undefined,
   );

@@ -25,7 +25,7 @@ export function TopologyPage() {
   const hide = useMemo(() => parseFilter(hideText), [hideText]);
   const query = useTopologyQuery(time.window, graphType, idle);
   useRetryWhileEmpty(
-    query.isFetching,
+    query,
     query.data?.nodes.length === 0,
     time.range.kind === 'lookback' ? time.refreshNow : undefined,
   );
