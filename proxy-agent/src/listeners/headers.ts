@@ -1,9 +1,9 @@
 /** Header plumbing shared by both listeners: hop-by-hop filtering, route header operations, local replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { HeaderOps } from '../config/model.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { CONTEXT_HEADERS } from '../telemetry/trace-context.js';
+import type { H1Response } from './h1-client.js';
 
 // RFC 9110 §7.6.1 connection-specific headers never cross a proxy.
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -130,13 +130,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * in one `end()`: one syscall instead of two, measurably cheaper per request. Larger or chunked bodies
  * stream with backpressure.
  */
-/** An upstream response: Node's IncomingMessage, or ours shaped like one (h1-client.ts). */
-export type UpstreamResponse = Readable &
-  Pick<IncomingMessage, 'statusCode' | 'headers' | 'rawHeaders' | 'complete'> & {
-    readonly socket: object | null;
-  };
-
-export function relayBody(upRes: UpstreamResponse, res: ServerResponse): void {
+export function relayBody(upRes: H1Response, res: ServerResponse): void {
   const cl = upRes.headers['content-length'];
   if (cl === undefined || Number(cl) > SMALL_BODY_BYTES) {
     upRes.pipe(res);

@@ -39,7 +39,6 @@ import {
   relayBody,
   spanMethod,
   spanUrl,
-  type UpstreamResponse,
 } from './headers.js';
 
 const CONNECT_ERRORS = new Set([
@@ -341,7 +340,7 @@ class OutboundExchange {
         this.attemptFailed(ep, { kind: 'per-try-timeout' }, 504);
       }, perTry);
     }
-    upReq.on('response', (upRes: UpstreamResponse) => {
+    upReq.on('response', (upRes: H1Response) => {
       if (seq !== this.seq) {
         upRes.resume();
         return;
@@ -435,7 +434,7 @@ class OutboundExchange {
     }
   }
 
-  private onResponse(ep: EndpointState, upRes: UpstreamResponse): void {
+  private onResponse(ep: EndpointState, upRes: H1Response): void {
     const status = upRes.statusCode ?? 502;
     const cluster = this.cluster as ClusterState;
     cluster.onResult(ep, status);
@@ -454,7 +453,7 @@ class OutboundExchange {
     this.commit(ep, upRes, status);
   }
 
-  private commit(ep: EndpointState, upRes: UpstreamResponse, status: number): void {
+  private commit(ep: EndpointState, upRes: H1Response, status: number): void {
     const res = this.res;
     this.committed = true;
     this.status = status;

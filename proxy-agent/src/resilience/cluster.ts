@@ -94,7 +94,7 @@ export class ClusterState {
   /** table version the definition came from: an older table (a request still in flight) never wins */
   version = -1;
   retriesActive = 0;
-  private retiredAgents = new Set<{ destroy(): void }>();
+  private retiredPools = new Set<H1Pools>();
 
   constructor(
     def: ClusterDef,
@@ -116,7 +116,7 @@ export class ClusterState {
       (!samePool(old.policy.pool, def.policy.pool) || !sameSecurity(old.security, def.security))
     ) {
       // Requests in flight finish on the old pool; it is destroyed once they are done.
-      this.retiredAgents.add(this.pools);
+      this.retiredPools.add(this.pools);
       this.pools = h1Pools(def.policy.pool, this.idleTimeoutMs, this.transport, def.security);
       this.reapRetired();
     }
@@ -150,8 +150,8 @@ export class ClusterState {
 
   private reapRetired(): void {
     if (this.active > 0) return;
-    for (const a of this.retiredAgents) a.destroy();
-    this.retiredAgents.clear();
+    for (const p of this.retiredPools) p.destroy();
+    this.retiredPools.clear();
   }
 
   /**
@@ -215,15 +215,15 @@ export class ClusterState {
   attemptDone(ep: EndpointState): void {
     this.active--;
     ep.active--;
-    if (this.retiredAgents.size > 0) this.reapRetired();
+    if (this.retiredPools.size > 0) this.reapRetired();
   }
 
   close(): void {
     if (this.outlierTimer) clearInterval(this.outlierTimer);
     this.outlierTimer = undefined;
     this.pools.destroy();
-    for (const a of this.retiredAgents) a.destroy();
-    this.retiredAgents.clear();
+    for (const p of this.retiredPools) p.destroy();
+    this.retiredPools.clear();
   }
 }
 

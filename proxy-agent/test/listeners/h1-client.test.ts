@@ -185,6 +185,25 @@ function errorOf(req: H1Request, ms = 5_000): Promise<NodeJS.ErrnoException> {
   );
 }
 
+/** The response head, then the error its body fails with (a clean end instead fails the test). */
+async function bodyErrorOf(req: H1Request, what: string): Promise<{ res: H1Response; err: Error }> {
+  const res = await bounded(
+    new Promise<H1Response>((resolve) => req.on('response', resolve)),
+    5_000,
+    'response',
+  );
+  const err = await bounded(
+    new Promise<Error>((resolve, reject) => {
+      res.on('error', resolve);
+      res.on('end', () => reject(new Error(`${what} ended cleanly`)));
+      res.resume();
+    }),
+    5_000,
+    'body error',
+  );
+  return { res, err };
+}
+
 /** Polls `cond` every 5 ms until it holds, for at most `ms`. */
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -593,21 +612,7 @@ describe('h1-client: requests and responses', () => {
       setTimeout(() => sock.end(), 20);
     });
     const pools = newPools();
-    const req = start(pools, srv.port);
-    const res = await bounded(
-      new Promise<H1Response>((resolve) => req.on('response', resolve)),
-      5_000,
-      'response',
-    );
-    const err = await bounded(
-      new Promise<Error>((resolve, reject) => {
-        res.on('error', resolve);
-        res.on('end', () => reject(new Error('a truncated body ended cleanly')));
-        res.resume();
-      }),
-      5_000,
-      'body error',
-    );
+    const { res, err } = await bodyErrorOf(start(pools, srv.port), 'a truncated body');
     expect(err).toBeInstanceOf(Error);
     expect(res.complete).toBe(false);
   });
@@ -958,21 +963,7 @@ describe('h1-client: failures', () => {
       setTimeout(() => sock.write('zz-not-hex\r\n\r\n'), 20);
     });
     const pools = newPools();
-    const req = start(pools, srv.port);
-    const res = await bounded(
-      new Promise<H1Response>((resolve) => req.on('response', resolve)),
-      5_000,
-      'response',
-    );
-    const err = await bounded(
-      new Promise<Error>((resolve, reject) => {
-        res.on('error', resolve);
-        res.on('end', () => reject(new Error('a malformed body ended cleanly')));
-        res.resume();
-      }),
-      5_000,
-      'body error',
-    );
+    const { res, err } = await bodyErrorOf(start(pools, srv.port), 'a malformed body');
     expect(err).toBeInstanceOf(Error);
     expect(res.complete).toBe(false);
     await waitFor(() => srv.open === 0, 2_000, 'the bad connection to close');
