@@ -4,7 +4,7 @@
  * in flight finish within drainTimeoutMs, answer them with Connection: close).
  */
 import { EventEmitter } from 'node:events';
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
@@ -18,7 +18,8 @@ import { AgentState } from './listeners/context.js';
 import { createAppAgent, createInboundHandler } from './listeners/inbound.js';
 import { createOutboundHandler } from './listeners/outbound.js';
 import { inboundServer, MtlsStats, mtlsUpstream } from './listeners/mtls.js';
-import { plaintextServer, plaintextUpstream, SERVER_OPTIONS } from './listeners/transport.js';
+import { H1Server } from './listeners/h1-server.js';
+import { LISTENER_TIMEOUTS, plaintextUpstream, SERVER_OPTIONS } from './listeners/transport.js';
 import { WorkloadCertificate } from './identity/workload-cert.js';
 import { inboundUpgrade, outboundUpgrade } from './listeners/upgrade-routes.js';
 import { FileWatcher } from './registry/file-watcher.js';
@@ -71,7 +72,19 @@ const EMPTY_MESH = (() => {
   return r.config;
 })();
 
-function listen(server: http.Server, host: string, port: number): Promise<number> {
+/** What the agent needs of a listening server: node:http's (admin) and ours (traffic) both have it. */
+interface Listener {
+  readonly listening: boolean;
+  listen(port: number, host: string, cb: () => void): unknown;
+  address(): AddressInfo | string | null;
+  close(cb: () => void): unknown;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+  once(event: 'error', f: (err: Error) => void): unknown;
+  off(event: 'error', f: (err: Error) => void): unknown;
+}
+
+function listen(server: Listener, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -81,7 +94,7 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
-function closeServer(server: http.Server): Promise<void> {
+function closeServer(server: Listener): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
@@ -185,7 +198,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const upgrades = new Set<Duplex>();
   const L = config.listeners;
 
-  const outbound = plaintextServer.createServer(createOutboundHandler(state));
+  const outbound = new H1Server(createOutboundHandler(state), LISTENER_TIMEOUTS);
   outbound.on('upgrade', outboundUpgrade(state, upstream, upgrades));
   const appAgent = config.app ? createAppAgent(config.upstream.idleTimeoutMs) : undefined;
   const inbound = appAgent
@@ -194,7 +207,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         trustDomain: id.trustDomain,
         mode: () => state.table.peerMode,
         refusals,
-        serverOptions: SERVER_OPTIONS,
+        timeouts: LISTENER_TIMEOUTS,
       })
     : undefined;
   inbound?.on('upgrade', inboundUpgrade(state, plaintextUpstream, upgrades));
@@ -205,7 +218,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   const watchers: FileWatcher[] = [];
   const onSigterm = () => void close();
 
-  const admin = plaintextServer.createServer(
+  const admin = http.createServer(
+    SERVER_OPTIONS,
     createAdminHandler({
       ready: () => !state.draining,
       metrics: () =>

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Envoy's default per-request buffer limit: larger bodies stream once and are never replayed. */
 export const REPLAY_LIMIT_BYTES = 1024 * 1024;
@@ -16,7 +15,7 @@ export class ReplayableBody {
   private target: Writable | undefined;
   private readonly waiters: Array<() => void> = [];
 
-  constructor(private readonly req: IncomingMessage) {
+  constructor(private readonly req: Readable) {
     req.on('data', (chunk: Buffer) => {
       const t = this.target;
       if (!t) {

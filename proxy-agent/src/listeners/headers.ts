@@ -1,9 +1,9 @@
 /** Header plumbing shared by both listeners: hop-by-hop filtering, route header operations, local replies. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HeaderOps } from '../config/model.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { CONTEXT_HEADERS } from '../telemetry/trace-context.js';
 import type { H1Response } from './h1-client.js';
+import type { ServerResponse } from './h1-server.js';
 
 // RFC 9110 §7.6.1 connection-specific headers never cross a proxy.
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -99,13 +99,6 @@ export function localReply(
   res.end(body);
 }
 
-/** Does the request carry a body? (Without one, GET-style requests skip all body handling.) */
-export function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  if (cl !== undefined) return cl !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
-}
-
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'GET',
   'HEAD',
@@ -133,7 +126,13 @@ const SMALL_BODY_BYTES = 64 * 1024;
 export function relayBody(upRes: H1Response, res: ServerResponse): void {
   const cl = upRes.headers['content-length'];
   if (cl === undefined || Number(cl) > SMALL_BODY_BYTES) {
-    upRes.pipe(res);
+    upRes.on('data', (c: Buffer) => {
+      if (!res.write(c)) {
+        upRes.pause();
+        res.once('drain', () => upRes.resume());
+      }
+    });
+    upRes.on('end', () => res.end());
     return;
   }
   let first: Buffer | undefined;

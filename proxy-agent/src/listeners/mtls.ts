@@ -5,13 +5,12 @@
  * a SPIFFE ID of our trust domain. Outbound, the caller checks that the callee's SPIFFE ID is one the
  * destination is expected to have. Every refusal is logged with its reason and counted for /metrics.
  */
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { parseSpiffeId, spiffeIdOfSan } from '../identity/spiffe.js';
 import type { WorkloadCertificate } from '../identity/workload-cert.js';
+import { H1Server, type H1ServerOptions, type RequestHandler } from './h1-server.js';
 import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
 
 export type PeerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
@@ -90,19 +89,20 @@ export interface InboundServerOptions {
   /** the PeerAuthentication mode in force, read per connection (it changes with config reloads) */
   mode: () => PeerMode;
   refusals: MtlsStats;
-  serverOptions: http.ServerOptions;
+  timeouts: H1ServerOptions;
 }
 
 const SNIFF_TIMEOUT_MS = 60_000;
 
 /**
- * The inbound server: a plaintext http.Server that hands TLS connections to an internal https.Server after
- * looking at their first byte. Closing, closeIdleConnections and closeAllConnections cover both.
+ * The inbound server: one HTTP server for plaintext and TLS connections, told apart by their first byte;
+ * TLS ones are served once the handshake and our checks of the client certificate passed. Closing,
+ * closeIdleConnections and closeAllConnections cover both.
  */
-export function inboundServer(handler: http.RequestListener, o: InboundServerOptions): http.Server {
+export function inboundServer(handler: RequestHandler, o: InboundServerOptions): H1Server {
   // The mode is checked again per request: a keep-alive connection opened under an earlier mode is closed
   // once a reload forbids its kind (Envoy drains connections of a filter chain that changed).
-  const guarded: http.RequestListener = (req, res) => {
+  const guarded: RequestHandler = (req, res) => {
     const mode = o.mode();
     const mutual = principals.has(req.socket);
     if ((mode === 'STRICT' && !mutual) || (mode === 'DISABLE' && mutual)) {
@@ -114,31 +114,26 @@ export function inboundServer(handler: http.RequestListener, o: InboundServerOpt
     }
     handler(req, res);
   };
-  const server = http.createServer(o.serverOptions, guarded);
-  const secure = o.cert
-    ? https.createServer(
-        {
-          ...o.serverOptions,
-          ...o.cert.serverOptions(),
-          requestCert: true,
-          // We check the client certificate ourselves, to say why a caller was refused.
-          rejectUnauthorized: false,
-          ALPNProtocols: ['http/1.1'],
-        },
-        guarded,
-      )
-    : undefined;
+  const server = new H1Server(guarded, o.timeouts);
   const cert = o.cert;
+  const secure = cert
+    ? tls.createServer({
+        ...cert.serverOptions(),
+        allowHalfOpen: true,
+        requestCert: true,
+        // We check the client certificate ourselves, to say why a caller was refused.
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      })
+    : undefined;
   if (secure && cert) {
-    secure.on('upgrade', (...args: unknown[]) => server.emit('upgrade', ...args));
     cert.onChange(() => secure.setSecureContext(cert.serverOptions()));
-    const httpOnSecure = secure.listeners('secureConnection') as Array<(s: tls.TLSSocket) => void>;
-    secure.removeAllListeners('secureConnection');
     secure.on('secureConnection', (socket: tls.TLSSocket) => {
       const id = verifyClient(socket, o);
       if (id === undefined) return void socket.destroy();
       principals.set(socket, id);
-      for (const l of httpOnSecure) l.call(secure, socket);
+      socket.setNoDelay(true);
+      server.serve(socket);
     });
     secure.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       o.refusals.refuse('inbound', 'handshake_failed', {
@@ -148,13 +143,7 @@ export function inboundServer(handler: http.RequestListener, o: InboundServerOpt
     });
   }
 
-  const httpOnConnection = server.listeners('connection') as Array<(s: net.Socket) => void>;
-  server.removeAllListeners('connection');
-  // Sockets not (yet) owned by an http server's connection list: still sniffing, or inside TLS.
-  const untracked = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    untracked.add(socket);
-    socket.once('close', () => untracked.delete(socket));
+  server.accept = (socket: net.Socket) => {
     socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
     // Until http or tls owns the socket, nothing else handles its errors (a reset would be uncaught).
     const onEarlyError = () => socket.destroy();
@@ -173,25 +162,9 @@ export function inboundServer(handler: http.RequestListener, o: InboundServerOpt
         return;
       }
       if (mode === 'STRICT') return refuse(socket, o, 'plaintext_under_strict', peer);
-      untracked.delete(socket);
-      // http consumes the socket's handle directly: the chunk we read must be handed over by hand.
-      for (const l of httpOnConnection) l.call(server, socket);
-      socket.emit('data', chunk);
+      server.serve(socket, chunk);
       socket.resume();
     });
-  });
-
-  const closeIdle = server.closeIdleConnections.bind(server);
-  const closeAll = server.closeAllConnections.bind(server);
-  server.closeIdleConnections = () => {
-    closeIdle();
-    secure?.closeIdleConnections();
-  };
-  server.closeAllConnections = () => {
-    closeAll();
-    secure?.closeAllConnections();
-    for (const s of untracked) s.destroy();
-    untracked.clear();
   };
   return server;
 }

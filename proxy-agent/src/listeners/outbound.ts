@@ -5,8 +5,6 @@
  * CLIENT span plus a reporter=source request metric for each.
  */
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
-import { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { DEFAULT_RETRY_POLICY } from '../config/compile.js';
@@ -30,11 +28,11 @@ import { b3Style, type ContextFormat, extractContext, injectContext } from '../t
 import { ReplayableBody } from './body.js';
 import { H1Request, type H1Response } from './h1-client.js';
 import type { AgentState } from './context.js';
+import type { RequestHandler, ServerRequest, ServerResponse } from './h1-server.js';
 import {
   applyHeaderOps,
   forwardableRequestHeaders,
   forwardableResponseHeaders,
-  hasBody,
   localReply,
   relayBody,
   spanMethod,
@@ -84,7 +82,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-export function createOutboundHandler(state: AgentState): http.RequestListener {
+export function createOutboundHandler(state: AgentState): RequestHandler {
   return (req, res) => new OutboundExchange(state, req, res).start();
 }
 
@@ -137,10 +135,10 @@ class OutboundExchange {
 
   constructor(
     private readonly state: AgentState,
-    private readonly req: IncomingMessage,
+    private readonly req: ServerRequest,
     private readonly res: ServerResponse,
   ) {
-    this.method = req.method ?? 'GET';
+    this.method = req.method;
     this.table = state.table;
   }
 
@@ -149,7 +147,7 @@ class OutboundExchange {
     state.outboundInflight++;
     res.once('finish', () => this.finish());
     res.once('close', () => this.onDownstreamClose());
-    const target = parseTarget(req.url ?? '/', req.headers.host);
+    const target = parseTarget(req.url, req.headers.host);
     if (!target) return this.reply(400, 'missing Host header', '-');
     this.authority = target.authority;
     const { host, port } = splitAuthority(target.authority);
@@ -322,7 +320,8 @@ class OutboundExchange {
     const seq = ++this.seq;
     cluster.attemptStarted(ep);
     this.attemptOpen = true;
-    const withBody = this.body !== undefined || hasBody(this.req);
+    const reqBody = this.req.body;
+    const withBody = reqBody !== undefined;
     const upReq = new H1Request(cluster.pools, ep.def.address, ep.def.port, {
       method: this.method,
       path: this.upPath,
@@ -367,8 +366,8 @@ class OutboundExchange {
           : { kind: 'reset', staleReuse: upReq.reusedSocket };
       this.attemptFailed(ep, outcome, 0);
     });
-    if (!withBody) return;
-    this.body ??= new ReplayableBody(this.req);
+    if (!reqBody) return;
+    this.body ??= new ReplayableBody(reqBody);
     this.body.sendTo(upReq.bodySink());
   }
 
@@ -566,8 +565,9 @@ class OutboundExchange {
       for (const c of chunks) sink.write(c);
       sink.end();
     };
-    if (!hasBody(this.req)) return send([]);
-    this.body ??= new ReplayableBody(this.req);
+    const reqBody = this.req.body;
+    if (!reqBody) return send([]);
+    this.body ??= new ReplayableBody(reqBody);
     this.body.whenComplete(send);
   }
 

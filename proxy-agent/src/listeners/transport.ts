@@ -1,16 +1,12 @@
 /**
- * Where TLS slots in (issue 5): listeners get their server from a ServerTransport and upstream pools open
- * connections through an UpstreamTransport. Today both are plaintext; mTLS swaps in `tls` versions that
- * also report the peer's SPIFFE identity, without touching the request handlers.
+ * Where TLS slots in: upstream pools open connections through an UpstreamTransport (plaintext here, `tls`
+ * in mtls.ts, which also reports the peer's SPIFFE identity); the inbound listener hands TLS connections
+ * to its HTTP server after the handshake (mtls.ts), without touching the request handlers.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import type { ConnectionSecurityPolicy } from '@meshscope/collector/conventions';
-
-export interface ServerTransport {
-  readonly securityPolicy: ConnectionSecurityPolicy;
-  createServer(handler: http.RequestListener): http.Server;
-}
+import type { H1ServerOptions } from './h1-server.js';
 
 /** How to secure a connection to one cluster's endpoints (from ServiceEntry / registry). */
 export interface UpstreamSecurity {
@@ -29,18 +25,13 @@ export interface UpstreamTransport {
  * Node's defaults close idle keep-alive connections after 5 s; apps and peer agents reuse ours for longer
  * than that, so keep them a little longer than our own pool idle time.
  */
-export const SERVER_OPTIONS: http.ServerOptions = {
+export const LISTENER_TIMEOUTS: H1ServerOptions = {
   keepAliveTimeout: 65_000,
   headersTimeout: 60_000,
-  requestTimeout: 0,
 };
 
-export const plaintextServer: ServerTransport = {
-  securityPolicy: 'none',
-  createServer(handler) {
-    return http.createServer(SERVER_OPTIONS, handler);
-  },
-};
+/** The same for the admin listener (node:http), with no limit on a whole request. */
+export const SERVER_OPTIONS: http.ServerOptions = { ...LISTENER_TIMEOUTS, requestTimeout: 0 };
 
 export const plaintextUpstream: UpstreamTransport = {
   securityPolicy: 'none',

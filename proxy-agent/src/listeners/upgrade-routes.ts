@@ -1,5 +1,5 @@
 /** Where an upgrade request goes: the same routing as a plain request, without retries or faults. */
-import type { IncomingMessage } from 'node:http';
+import type { ServerRequest } from './h1-server.js';
 import type { Duplex } from 'node:stream';
 import { rewritePath, selectRoute, pickDestination } from '../routing/match.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
@@ -14,7 +14,7 @@ import { peerPrincipal } from './mtls.js';
 import type { UpstreamTransport } from './transport.js';
 import { refuseUpgrade, tunnelUpgrade } from './upgrade.js';
 
-function contextHeaders(state: AgentState, req: IncomingMessage, out: string[]): void {
+function contextHeaders(state: AgentState, req: ServerRequest, out: string[]): void {
   const parent = extractContext(req.headers);
   const remote = parent === 'deny' ? undefined : parent;
   const traceId = remote?.traceId ?? newTraceId();
@@ -30,7 +30,7 @@ function contextHeaders(state: AgentState, req: IncomingMessage, out: string[]):
 }
 
 export function outboundUpgrade(state: AgentState, transport: UpstreamTransport, open: Set<Duplex>) {
-  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  return (req: ServerRequest, socket: Duplex, head: Buffer): void => {
     const startMs = nowMs();
     const target = parseTarget(req.url ?? '/', req.headers.host);
     if (!target) return refuseUpgrade(socket, 400, 'Bad Request', 'missing Host header');
@@ -90,7 +90,7 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
 }
 
 export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, open: Set<Duplex>) {
-  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  return (req: ServerRequest, socket: Duplex, head: Buffer): void => {
     const app = state.config.app;
     if (!app) return refuseUpgrade(socket, 503, 'Service Unavailable', 'no local app');
     const startMs = nowMs();

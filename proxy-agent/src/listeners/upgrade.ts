@@ -3,7 +3,8 @@
  * 101 the two sockets are spliced and bytes flow untouched until either side closes. A refused upgrade
  * (any other status) is relayed as a normal response.
  */
-import http, { type IncomingMessage } from 'node:http';
+import http from 'node:http';
+import type { ServerRequest } from './h1-server.js';
 import type { Duplex } from 'node:stream';
 import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
 
@@ -28,7 +29,7 @@ function head(status: number, message: string, raw: readonly string[]): string {
  * upstream could not be reached). Both sockets go into `open` while the tunnel lives, so drain can close them.
  */
 export function tunnelUpgrade(
-  req: IncomingMessage,
+  req: ServerRequest,
   socket: Duplex,
   clientHead: Buffer,
   target: UpgradeTarget,
