@@ -68,7 +68,8 @@ export class H1Response extends Readable {
   statusCode = 0;
   statusMessage = '';
   rawHeaders: string[] = [];
-  headers: IncomingHttpHeaders = {};
+  /** lower-case names, no prototype (a header named `constructor` is just a header) */
+  headers: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders;
   complete = false;
   /** the connection that carried it (a TLSSocket for mTLS: the verified peer identity is on it) */
   socket: Socket | null = null;

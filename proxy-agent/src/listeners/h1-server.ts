@@ -32,6 +32,7 @@ interface NativeParser {
 interface ParserClass {
   new (): NativeParser;
   REQUEST: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -44,6 +45,7 @@ const common = createRequire(import.meta.url)('_http_common') as {
 };
 const HTTPParser = common.HTTPParser;
 const METHODS = common.methods;
+const kOnMessageBegin = HTTPParser.kOnMessageBegin | 0;
 const kOnHeaders = HTTPParser.kOnHeaders | 0;
 const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
 const kOnBody = HTTPParser.kOnBody | 0;
@@ -87,6 +89,8 @@ class Request implements ServerRequest {
     readonly rawHeaders: string[],
     readonly socket: Socket,
     readonly body: RequestBody | undefined,
+    /** the caller allows the connection to stay open after this answer (llhttp's reading of the head) */
+    readonly keepAlive: boolean,
   ) {}
 }
 
@@ -106,7 +110,8 @@ export class RequestBody extends Readable {
 }
 
 function headersObject(raw: readonly string[]): IncomingHttpHeaders {
-  const obj: IncomingHttpHeaders = {};
+  // no prototype: a header named `constructor` or `__proto__` is just a header
+  const obj = Object.create(null) as IncomingHttpHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
@@ -142,6 +147,8 @@ export class ServerResponse extends EventEmitter {
   /** the whole response was written */
   finished = false;
   closed = false;
+  /** the connection stays open after this answer (decided by writeHead) */
+  keepAlive = false;
   private head = '';
   private chunked = false;
   private noBody = false;
@@ -163,6 +170,8 @@ export class ServerResponse extends EventEmitter {
     if (this.headersSent || this.head) throw new Error('response head already written');
     this.statusCode = status;
     const conn = this.conn;
+    const req = this.req;
+    let keepAlive = req.keepAlive && !conn.server.closing && !conn.ending;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let hasLength = false;
     let te: string | undefined;
@@ -178,7 +187,7 @@ export class ServerResponse extends EventEmitter {
           break;
         case 10:
           if (name.toLowerCase() === 'connection') {
-            if (/\bclose\b/i.test(value)) conn.keepAlive = false;
+            if (/\bclose\b/i.test(value)) keepAlive = false;
             continue; // written below, once
           }
           if (name.toLowerCase() === 'keep-alive') continue;
@@ -195,21 +204,20 @@ export class ServerResponse extends EventEmitter {
       }
       head += `${name}: ${value}\r\n`;
     }
-    const req = this.req;
     this.noBody = req.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     if (!this.noBody && !hasLength) {
       if (te !== undefined && !/(?:^|,)\s*chunked\s*$/i.test(te)) {
         // an encoding other than chunked last: the body ends with the connection
         head += `Transfer-Encoding: ${te}\r\n`;
-        conn.keepAlive = false;
+        keepAlive = false;
       } else if (req.httpVersion === '1.1') {
         this.chunked = true;
-        head += 'Transfer-Encoding: chunked\r\n';
-      } else conn.keepAlive = false;
+        head += `Transfer-Encoding: ${te ?? 'chunked'}\r\n`;
+      } else keepAlive = false;
     }
     if (!hasDate) head += `Date: ${httpDate(Date.now())}\r\n`;
-    if (conn.server.closing) conn.keepAlive = false;
-    head += conn.keepAlive
+    this.keepAlive = keepAlive;
+    head += keepAlive
       ? `Connection: keep-alive\r\nKeep-Alive: timeout=${conn.server.keepAliveSeconds}\r\n\r\n`
       : 'Connection: close\r\n\r\n';
     this.head = head;
@@ -224,7 +232,7 @@ export class ServerResponse extends EventEmitter {
   }
 
   write(chunk: Buffer | string): boolean {
-    if (this.writableEnded || this.closed) return false;
+    if (this.writableEnded || this.closed || this.conn.socket.writableEnded) return false;
     const s = this.conn.socket;
     const first = !this.headersSent;
     if (first) {
@@ -256,6 +264,8 @@ export class ServerResponse extends EventEmitter {
   end(chunk?: Buffer | string): this {
     if (this.writableEnded || this.closed) return this;
     this.writableEnded = true;
+    // the connection is being closed (the caller left): this answer cannot go out; 'close' will follow
+    if (this.conn.socket.writableEnded) return this;
     const s = this.conn.socket;
     s.cork();
     if (!this.headersSent) this.flushHead();
@@ -297,7 +307,8 @@ interface Exchange {
 /** One accepted connection: its parser, the request being read, and the responses owed in order. */
 class ServerConnection {
   readonly parser: NativeParser;
-  keepAlive = true;
+  /** no more requests are read: the connection closes once the answers being written are out */
+  ending = false;
   /** the request whose head or body is being parsed */
   private parsing: Request | undefined;
   /** answered or being answered, oldest first: only the first may write */
@@ -311,8 +322,8 @@ class ServerConnection {
   idleSince: number;
   private upgradeReq: Request | undefined;
   private closed = false;
-  /** a head could not be served: the error answer is out, nothing more is read */
-  private failed = false;
+  /** the socket was handed to an upgrade tunnel */
+  detached = false;
 
   constructor(
     readonly socket: Socket,
@@ -322,6 +333,9 @@ class ServerConnection {
     const p = new HTTPParser();
     p.initialize(HTTPParser.REQUEST, {}, 0, 0);
     this.parser = p;
+    p[kOnMessageBegin] = () => {
+      this.headStartedAt = Date.now();
+    };
     p[kOnHeaders] = (headers: string[], url: string) => {
       for (let i = 0; i < headers.length; i++) this.headerLines.push(headers[i] as string);
       this.urlPart += url;
@@ -346,8 +360,7 @@ class ServerConnection {
   }
 
   onData(d: Buffer): void {
-    if (this.failed) return;
-    if (this.headStartedAt === 0 && this.parsing === undefined) this.headStartedAt = Date.now();
+    if (this.ending) return;
     const r = this.parser.execute(d);
     if (typeof r !== 'number') return this.onParseError(r);
     const up = this.upgradeReq;
@@ -368,6 +381,8 @@ class ServerConnection {
     keepAlive: boolean,
   ): number {
     this.headStartedAt = 0;
+    // after a refused head nothing else in the same bytes is a request (it may be that head's body)
+    if (this.ending) return 1;
     let raw = headers;
     if (!raw) {
       raw = this.headerLines;
@@ -387,7 +402,6 @@ class ServerConnection {
       this.fail(405, 'Method Not Allowed');
       return 1;
     }
-    if (!keepAlive) this.keepAlive = false;
     const cl = obj['content-length'];
     const withBody = cl !== undefined ? cl !== '0' : obj['transfer-encoding'] !== undefined;
     const req = new Request(
@@ -398,6 +412,7 @@ class ServerConnection {
       raw,
       this.socket,
       withBody && !upgrade ? new RequestBody() : undefined,
+      keepAlive,
     );
     if (upgrade) {
       if (this.server.listenerCount('upgrade') === 0) {
@@ -428,6 +443,7 @@ class ServerConnection {
   }
 
   private onBody(b: Buffer): void {
+    if (this.ending) return;
     const body = this.parsing?.body;
     if (!body || body.dumped || body.destroyed) return;
     if (!body.push(b)) {
@@ -441,6 +457,7 @@ class ServerConnection {
     this.urlPart = '';
     const req = this.parsing;
     this.parsing = undefined;
+    if (this.queue.length === 0) this.idleSince = Date.now(); // an answered request's body ended
     const body = req?.body;
     if (!body) return;
     body.complete = true;
@@ -468,12 +485,7 @@ class ServerConnection {
       body.dumped = true;
       body.resumeSocket = undefined;
     }
-    if (!this.keepAlive) {
-      this.socket.end();
-      // a caller that never closes its side must not hold the socket
-      this.socket.setTimeout(1000, () => this.socket.destroy());
-      return;
-    }
+    if (!res.keepAlive) return this.end();
     const next = q[0];
     this.resumeReading();
     if (next) {
@@ -488,18 +500,32 @@ class ServerConnection {
     return this.queue.length === 0 && this.parsing === undefined && this.headStartedAt === 0;
   }
 
+  /**
+   * Reads no more and closes our side once what was written is out; a caller that then keeps its side
+   * open does not hold the socket for long.
+   */
+  private end(): void {
+    this.ending = true;
+    const s = this.socket;
+    if (!s.writable) return;
+    s.end(() => s.setTimeout(1000, () => s.destroy()));
+  }
+
   /** A head that cannot be answered: an error status, then the connection closes. */
   private fail(status: number, message: string): void {
-    this.failed = true;
-    this.keepAlive = false;
+    if (this.ending) return;
     const s = this.socket;
-    if (this.queue.length === 0 && s.writable)
-      s.end(`HTTP/1.1 ${status} ${message}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 'latin1');
-    else s.destroy();
-    s.setTimeout(1000, () => s.destroy());
+    if (this.queue.length > 0 || !s.writable) {
+      this.ending = true;
+      s.destroy();
+      return;
+    }
+    s.write(`HTTP/1.1 ${status} ${message}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 'latin1');
+    this.end();
   }
 
   private onParseError(err: Error & { code?: string }): void {
+    if (this.ending) return;
     this.parsing?.body?.destroy();
     this.parsing = undefined;
     if (err.code === 'HPE_HEADER_OVERFLOW') this.fail(431, 'Request Header Fields Too Large');
@@ -512,16 +538,23 @@ class ServerConnection {
     this.fail(408, 'Request Timeout');
   }
 
+  /**
+   * The caller closed its side. As node:http (without httpAllowHalfOpen): requests in progress are
+   * abandoned and the connection closes, so handlers learn that their caller left ('close' without
+   * 'finish') and stop the upstream work; answers already written still go out before our FIN.
+   */
   private onEnd(): void {
-    // the caller closed its side: a body delimited by the close ends here; owed answers are still sent
+    if (this.ending) return;
     const r = this.parser.finish();
     if (r instanceof Error) return this.onParseError(r);
-    this.keepAlive = false;
-    if (this.queue.length === 0) this.socket.destroy();
+    const body = this.parsing?.body;
+    if (body && !body.complete) body.destroy();
+    this.end();
   }
 
   /** The socket now belongs to an upgrade tunnel. */
   private detach(): void {
+    this.detached = true;
     // paused until the tunnel pipes it: bytes read meanwhile must not be lost
     this.socket.pause();
     this.socket.removeAllListeners('data');
@@ -589,6 +622,8 @@ export class H1Server extends EventEmitter {
     this.conns.add(conn);
     this.sweep();
     if (first) conn.onData(first);
+    // a socket paused by whoever read `first` reads again, unless it became an upgrade tunnel
+    if (!conn.detached) socket.resume();
   }
 
   /** Tracks a socket someone else is still preparing (closeAllConnections covers it). */

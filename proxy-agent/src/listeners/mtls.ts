@@ -163,7 +163,6 @@ export function inboundServer(handler: RequestHandler, o: InboundServerOptions):
       }
       if (mode === 'STRICT') return refuse(socket, o, 'plaintext_under_strict', peer);
       server.serve(socket, chunk);
-      socket.resume();
     });
   };
   return server;
