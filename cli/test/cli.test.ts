@@ -231,3 +231,57 @@ describe('meshscope collector with a port already taken', () => {
     150_000,
   );
 });
+
+describe('meshscope agent and its V8 settings', () => {
+  /** Starts `meshscope agent` (listeners on free ports), returns its log once it says it started, then stops it. */
+  async function agentLog(nodeOptions: string | undefined): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'meshscope-cli-agent-'));
+    const config = join(dir, 'agent.yaml');
+    await writeFile(config, 'listeners:\n  outboundPort: 0\n  inboundPort: 0\n  adminPort: 0\n');
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(MESHSCOPE_|CLICKHOUSE_|NODE_OPTIONS$)/.test(k)),
+    );
+    if (nodeOptions !== undefined) env.NODE_OPTIONS = nodeOptions;
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            MAIN,
+            'agent',
+            '--config',
+            config,
+            '--workload',
+            'cli-test',
+            '--collector-url',
+            'http://127.0.0.1:9/',
+          ],
+          { env, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const onData = (c: string) => {
+          out += c;
+          if (out.includes('agent started')) child.kill('SIGTERM');
+        };
+        child.stdout.setEncoding('utf8').on('data', onData);
+        child.stderr.setEncoding('utf8').on('data', onData);
+        child.on('error', reject);
+        child.on('close', () => {
+          clearTimeout(timer);
+          if (out.includes('agent started')) resolve(out);
+          else reject(new Error(`meshscope agent did not start:\n${out}`));
+        });
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('advises NODE_OPTIONS=--max-semi-space-size=2 when the young generation is not capped, and is quiet when it is', async () => {
+    const without = await agentLog(undefined);
+    expect(without).toContain('"advice":"NODE_OPTIONS=--max-semi-space-size=2"');
+    const withIt = await agentLog('--max-semi-space-size=2');
+    expect(withIt).not.toContain('advice');
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 /** @meshscope/proxy-agent: the sidecar's public surface. */
 export { startAgent, AgentConfigError } from './agent.js';
+export { AGENT_NODE_OPTIONS, tuneV8ForAgent } from './v8-tuning.js';
 export type { AgentHandle, AgentEvents, StartOptions } from './agent.js';
 export { agentConfigSchema, parseAgentConfig } from './config/agent-config.js';
 export type { AgentConfig, AgentConfigInput } from './config/agent-config.js';

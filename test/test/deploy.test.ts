@@ -153,6 +153,12 @@ function documentedEnv(): Set<string> {
   return names;
 }
 
+/** Node's own variable, set on agents as proxy-agent/README.md advises. */
+function nodeEnvAdvisedByAgentReadme(): Set<string> {
+  const text = readFileSync(join(root, 'proxy-agent/README.md'), 'utf8');
+  return new Set(text.includes('NODE_OPTIONS=') ? ['NODE_OPTIONS'] : []);
+}
+
 interface CommandLine {
   where: string;
   argv: string[];
@@ -532,7 +538,7 @@ describe('deploy/ manifests', { timeout: 120_000 }, () => {
 
   it('every meshscope command line (Kubernetes and compose) is accepted by the real CLI, with documented env and no secrets in args', () => {
     expect(existsSync(cliMain), 'build the CLI first: npx tsc -b').toBe(true);
-    const documented = documentedEnv();
+    const documented = new Set([...documentedEnv(), ...nodeEnvAdvisedByAgentReadme()]);
     const lines = [...k8sCommandLines(containersOf(fileManifests)), ...composeCommandLines()];
     expect(lines.map((l) => l.argv[0])).toEqual(
       expect.arrayContaining(['collector', 'query', 'migrate', 'agent', 'ca']),
@@ -628,7 +634,7 @@ describe.skipIf(!kubectl)(
         const manifests = manifestsOf(parseYamlDocs(out, overlay)).map((doc) => ({ file: overlay, doc }));
         expect(byKind('StatefulSet', manifests).length).toBeGreaterThanOrEqual(3);
         expect(containerProblems(containersOf(manifests))).toEqual([]);
-        const documented = documentedEnv();
+        const documented = new Set([...documentedEnv(), ...nodeEnvAdvisedByAgentReadme()]);
         expect(commandLineProblems(k8sCommandLines(containersOf(manifests)), documented)).toEqual([]);
         const hpa = byKind('HorizontalPodAutoscaler', manifests)[0];
         expect(Number(obj(hpa?.doc.spec).minReplicas)).toBeGreaterThanOrEqual(

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initCa, type MeshCa } from '@meshscope/proxy-agent';
+import { AGENT_NODE_OPTIONS, initCa, type MeshCa } from '@meshscope/proxy-agent';
 import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
 import { fixedRate, mergeRates, rateClient, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
@@ -32,13 +32,13 @@ const RATE_WARMUP_SECONDS = 0.5;
 const HOST = 'backend.default.svc.cluster.local';
 
 /**
- * Extra V8 flags for the agent processes (none by default: V8's own young generation, up to 16 MB per
- * semi-space). `--max-semi-space-size=2`, advised until the HTTP/1.1 client of 2026-11-30, measured worse
- * in the same hour on every row: @1k p99 9.6–18.9 ms against 2.6–4.4, peak RSS 114–140 MB against
- * 95–111 (in-flight requests outlived the small young generation and were promoted). Set
- * BENCH_AGENT_NODE_OPTIONS to try others.
+ * V8 flags for the agent processes: by default AGENT_NODE_OPTIONS, what the deploy examples give a sidecar
+ * (a 2 MB young generation; the agent process itself turns pretenuring off, as `meshscope agent` does).
+ * Measured on 2026-11-30 with the agent's own HTTP/1.1 server: peak RSS 72–77 MB with both, 95–111 MB
+ * with V8's defaults, 114–140 MB with the small young generation but pretenuring on (ADR 0004).
+ * BENCH_AGENT_NODE_OPTIONS replaces them ('' for V8's defaults).
  */
-const AGENT_FLAGS = (process.env.BENCH_AGENT_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const AGENT_FLAGS = (process.env.BENCH_AGENT_NODE_OPTIONS ?? AGENT_NODE_OPTIONS).split(' ').filter(Boolean);
 
 const children: ChildProcess[] = [];
 
