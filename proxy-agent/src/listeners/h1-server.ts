@@ -21,6 +21,7 @@ import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { headersObject } from './header-object.js';
 
 interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
@@ -109,19 +110,6 @@ export class RequestBody extends Readable {
   }
 }
 
-function headersObject(raw: readonly string[]): IncomingHttpHeaders {
-  // no prototype: a header named `constructor` or `__proto__` is just a header
-  const obj = Object.create(null) as IncomingHttpHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = (raw[i] as string).toLowerCase();
-    const value = raw[i + 1] as string;
-    const prev = obj[lower];
-    if (prev === undefined) obj[lower] = lower === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else obj[lower] = `${prev}, ${value}`;
-  }
-  return obj;
-}
 
 let dateCache = '';
 let dateCacheUntil = 0;

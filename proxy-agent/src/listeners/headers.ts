@@ -124,7 +124,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * stream with backpressure.
  */
 export function relayBody(upRes: H1Response, res: ServerResponse): void {
-  const cl = upRes.headers['content-length'];
+  const cl = upRes.contentLength;
   if (cl === undefined || Number(cl) > SMALL_BODY_BYTES) {
     upRes.on('data', (c: Buffer) => {
       if (!res.write(c)) {

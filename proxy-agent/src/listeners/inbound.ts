@@ -4,14 +4,13 @@
  * reporter=destination request metric, and answers with its own identity so the caller can label its
  * telemetry with the workload that really served.
  */
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { authorize } from '../security/authorization.js';
 import { peerPrincipal } from './mtls.js';
-import { newSpanId, newTraceId } from '../telemetry/ids.js';
+import { newRequestId, newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
@@ -46,7 +45,7 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     const spanId = newSpanId();
     const sampled = state.telemetry.sample(parent, traceId);
     const rid = req.headers['x-request-id'];
-    const requestId = typeof rid === 'string' && rid ? rid : randomUUID();
+    const requestId = typeof rid === 'string' && rid ? rid : newRequestId();
     const peerValue = req.headers[PEER_HEADER];
     const peer = typeof peerValue === 'string' ? peerValue : undefined;
     const callerId = peerPrincipal(req.socket);

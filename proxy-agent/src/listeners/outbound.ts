@@ -4,7 +4,6 @@
  * (timeouts, retries, faults, mirrors, circuit breaking, outlier detection, local rate limits) and a
  * CLIENT span plus a reporter=source request metric for each.
  */
-import { randomUUID } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { DEFAULT_RETRY_POLICY } from '../config/compile.js';
@@ -21,7 +20,7 @@ import { pickDestination, type RequestView, rewritePath, selectRoute } from '../
 import type { ClusterDef, RouteTable } from '../routing/table.js';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { peerPrincipal, tlsRefusalOf } from './mtls.js';
-import { newSpanId, newTraceId } from '../telemetry/ids.js';
+import { newRequestId, newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
 import { b3Style, type ContextFormat, extractContext, injectContext } from '../telemetry/trace-context.js';
@@ -229,7 +228,7 @@ class OutboundExchange {
     this.spanId = newSpanId();
     this.sampled = this.state.telemetry.sample(parent, this.traceId);
     const rid = this.req.headers['x-request-id'];
-    this.requestId = typeof rid === 'string' && rid ? rid : randomUUID();
+    this.requestId = typeof rid === 'string' && rid ? rid : newRequestId();
   }
 
   private rateLimited(limit: RateLimitModel): boolean {
@@ -437,17 +436,20 @@ class OutboundExchange {
     const status = upRes.statusCode ?? 502;
     const cluster = this.cluster as ClusterState;
     cluster.onResult(ep, status);
-    const grpc = upRes.headers['grpc-status'];
-    const outcome: AttemptOutcome = {
-      kind: 'response',
-      status,
-      grpcStatus: typeof grpc === 'string' ? Number(grpc) : undefined,
-    };
-    if (status >= 400 && this.canRetry(outcome)) {
-      this.seq++;
-      upRes.resume();
-      this.releaseAttempt(ep);
-      return this.retry();
+    if (status >= 400) {
+      // only a failed answer may be retried: no headers object for the others
+      const grpc = upRes.headers['grpc-status'];
+      const outcome: AttemptOutcome = {
+        kind: 'response',
+        status,
+        grpcStatus: typeof grpc === 'string' ? Number(grpc) : undefined,
+      };
+      if (this.canRetry(outcome)) {
+        this.seq++;
+        upRes.resume();
+        this.releaseAttempt(ep);
+        return this.retry();
+      }
     }
     this.commit(ep, upRes, status);
   }
