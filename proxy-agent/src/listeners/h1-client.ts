@@ -490,7 +490,8 @@ export class Connection {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       if (name.length === 14 && name.toLowerCase() === 'content-length') res.contentLength = raw[i + 1];
-      else if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.keepAliveHint(raw[i + 1] as string);
+      else if (name.length === 10 && name.toLowerCase() === 'keep-alive')
+        this.keepAliveHint(raw[i + 1] as string);
     }
     req.gotResponse(res);
     return req.method === 'HEAD' || NO_BODY_STATUS(status) ? 1 : 0;

@@ -110,7 +110,6 @@ export class RequestBody extends Readable {
   }
 }
 
-
 let dateCache = '';
 let dateCacheUntil = 0;
 function httpDate(now: number): string {

@@ -46,7 +46,8 @@ export function newRequestId(): string {
   const at = take(16);
   for (let i = 0; i < 16; i++) {
     let b = POOL[at + i] as number;
-    if (i === 6) b = (b & 0x0f) | 0x40; // version 4
+    if (i === 6)
+      b = (b & 0x0f) | 0x40; // version 4
     else if (i === 8) b = (b & 0x3f) | 0x80; // RFC 9562 variant
     const p = UUID_AT[i] as number;
     UUID[p] = HEX_CODES[b >> 4] as number;
