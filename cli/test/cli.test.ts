@@ -232,51 +232,59 @@ describe('meshscope collector with a port already taken', () => {
   );
 });
 
-describe('meshscope agent and its V8 settings', () => {
-  /** Starts `meshscope agent` (listeners on free ports), returns its log once it says it started, then stops it. */
-  async function agentLog(nodeOptions: string | undefined): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'meshscope-cli-agent-'));
-    const config = join(dir, 'agent.yaml');
-    await writeFile(config, 'listeners:\n  outboundPort: 0\n  inboundPort: 0\n  adminPort: 0\n');
+describe('meshscope agent: listener flags and V8 settings', () => {
+  /** Starts `meshscope agent` on free ports given as flags; resolves with its log once it says it started, then stops it. */
+  function agentLog(nodeOptions: string | undefined): Promise<string> {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(MESHSCOPE_|CLICKHOUSE_|NODE_OPTIONS$)/.test(k)),
     );
     if (nodeOptions !== undefined) env.NODE_OPTIONS = nodeOptions;
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            MAIN,
-            'agent',
-            '--config',
-            config,
-            '--workload',
-            'cli-test',
-            '--collector-url',
-            'http://127.0.0.1:9/',
-          ],
-          { env, stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        let out = '';
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        const onData = (c: string) => {
-          out += c;
-          if (out.includes('agent started')) child.kill('SIGTERM');
-        };
-        child.stdout.setEncoding('utf8').on('data', onData);
-        child.stderr.setEncoding('utf8').on('data', onData);
-        child.on('error', reject);
-        child.on('close', () => {
-          clearTimeout(timer);
-          if (out.includes('agent started')) resolve(out);
-          else reject(new Error(`meshscope agent did not start:\n${out}`));
-        });
+    const args = [
+      MAIN,
+      'agent',
+      '--workload',
+      'cli-test',
+      '--listen-host',
+      '127.0.0.1',
+      '--outbound-port',
+      '0',
+      '--inbound-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--collector-url',
+      'http://127.0.0.1:9/',
+    ];
+    return new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const onData = (c: string) => {
+        out += c;
+        if (out.includes('agent started')) child.kill('SIGTERM');
+      };
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      child.on('error', reject);
+      child.on('close', () => {
+        clearTimeout(timer);
+        if (out.includes('agent started')) resolve(out);
+        else reject(new Error(`meshscope agent did not start:\n${out}`));
       });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
+
+  it('binds the ports given by --outbound-port and --admin-port (0: any free port, not the defaults)', async () => {
+    const log = await agentLog('--max-semi-space-size=2');
+    const started = JSON.parse(log.split('\n').find((l) => l.includes('agent started')) ?? '{}') as {
+      outboundPort?: number;
+      adminPort?: number;
+    };
+    expect(started.outboundPort).toBeGreaterThan(0);
+    expect(started.outboundPort).not.toBe(15001);
+    expect(started.adminPort).toBeGreaterThan(0);
+    expect(started.adminPort).not.toBe(15000);
+  }, 60_000);
 
   it('advises NODE_OPTIONS=--max-semi-space-size=2 when the young generation is not capped, and is quiet when it is', async () => {
     const without = await agentLog(undefined);
