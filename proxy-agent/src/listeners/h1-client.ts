@@ -19,7 +19,10 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
+import { assembleHead, headerMask } from './head-bytes.js';
 import { headersObject } from './header-object.js';
+
+const EMPTY = Buffer.alloc(0);
 
 interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
@@ -216,29 +219,42 @@ function socketError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
 }
 
-/** Request line and headers; `chunked` when a body of unknown length follows. */
-function requestHead(host: string, port: number, o: H1RequestOptions): { head: string; chunked: boolean } {
+/** Request line and headers into `req.head`; `req.chunked` when a body of unknown length follows. */
+function requestHead(
+  host: string,
+  port: number,
+  o: H1RequestOptions,
+  req: { head: Buffer; chunked: boolean },
+): void {
   if (!TOKEN.test(o.method)) throw new TypeError(`invalid request method ${JSON.stringify(o.method)}`);
   if (INVALID_PATH.test(o.path)) throw new TypeError(`invalid request path ${JSON.stringify(o.path)}`);
-  let head = `${o.method} ${o.path} HTTP/1.1\r\n`;
   let hasHost = false;
   let hasLength = false;
   const h = o.headers;
+  const keep = headerMask(h.length >> 1);
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i] as string;
     const value = h[i + 1] as string;
-    const lower = name.toLowerCase();
-    if (DROPPED.has(lower)) continue;
+    keep[i >> 1] = 0;
+    // only names of the lengths that matter are lower-cased (it allocates for a name with capitals)
+    const n = name.length;
+    let lower: string | undefined;
+    if (n === 4 || n === 6 || n === 7 || n === 10 || n === 14 || n === 17) {
+      lower = name.toLowerCase();
+      if (DROPPED.has(lower)) continue;
+    }
     if (!TOKEN.test(name) || INVALID_VALUE.test(value))
       throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     if (lower === 'host') hasHost = true;
     else if (lower === 'content-length') hasLength = true;
-    head += `${name}: ${value}\r\n`;
+    keep[i >> 1] = 1;
   }
-  if (!hasHost) head += `host: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n`;
+  let tail = '\r\n';
   const chunked = o.hasBody && !hasLength;
-  if (chunked) head += 'transfer-encoding: chunked\r\n';
-  return { head: `${head}\r\n`, chunked };
+  if (chunked) tail = 'transfer-encoding: chunked\r\n\r\n';
+  if (!hasHost) tail = `host: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n${tail}`;
+  req.head = assembleHead(o.method, o.path, 'HTTP/1.1', h, keep, tail);
+  req.chunked = chunked;
 }
 
 /**
@@ -250,8 +266,8 @@ export class H1Request extends EventEmitter {
   reusedSocket = false;
   readonly method: string;
   /** request head (bytes to send first) */
-  readonly head: string;
-  readonly chunked: boolean;
+  head: Buffer = EMPTY;
+  chunked = false;
   conn: Connection | undefined;
   response: H1Response | undefined;
   bodyDone: boolean;
@@ -267,9 +283,7 @@ export class H1Request extends EventEmitter {
     super();
     this.method = o.method;
     this.bodyDone = !o.hasBody;
-    const { head, chunked } = requestHead(host, port, o);
-    this.head = head;
-    this.chunked = chunked;
+    requestHead(host, port, o, this);
     this.pool = pools.pool(host, port);
     this.pool.enqueue(this);
   }
@@ -440,7 +454,7 @@ export class Connection {
   start(req: H1Request): void {
     this.req = req;
     this.requests++;
-    this.socket.write(req.head, 'latin1');
+    this.socket.write(req.head);
     req.assigned(this);
   }
 

@@ -21,6 +21,7 @@ import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { assembleHead, headerMask } from './head-bytes.js';
 import { headersObject } from './header-object.js';
 
 interface NativeParser {
@@ -116,8 +117,21 @@ function httpDate(now: number): string {
   if (now >= dateCacheUntil) {
     dateCache = new Date(now).toUTCString();
     dateCacheUntil = now - (now % 1000) + 1000;
+    dateLines.clear();
   }
   return dateCache;
+}
+
+/** `Date: …\r\n` + `end`, made once per second for each `end` (keep-alive or close lines). */
+const dateLines = new Map<string, string>();
+function dateAnd(end: string): string {
+  const date = httpDate(Date.now());
+  let lines = dateLines.get(end);
+  if (lines === undefined) {
+    lines = `Date: ${date}\r\n${end}`;
+    dateLines.set(end, lines);
+  }
+  return lines;
 }
 
 /**
@@ -136,7 +150,7 @@ export class ServerResponse extends EventEmitter {
   closed = false;
   /** the connection stays open after this answer (decided by writeHead) */
   keepAlive = false;
-  private head = '';
+  private head: Buffer | undefined;
   private chunked = false;
   private noBody = false;
   private waitingDrain = false;
@@ -159,13 +173,14 @@ export class ServerResponse extends EventEmitter {
     const conn = this.conn;
     const req = this.req;
     let keepAlive = req.keepAlive && !conn.server.closing && !conn.ending;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    const keep = headerMask(headers.length >> 1);
     let hasLength = false;
     let te: string | undefined;
     let hasDate = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i] as string;
       const value = headers[i + 1] as string;
+      keep[i >> 1] = 0;
       // a bad name or value from a config header operation is dropped, never written into the head
       if (!HEADER_NAME.test(name) || INVALID_HEADER_VALUE.test(value)) continue;
       switch (name.length) {
@@ -189,33 +204,44 @@ export class ServerResponse extends EventEmitter {
           }
           break;
       }
-      head += `${name}: ${value}\r\n`;
+      keep[i >> 1] = 1;
     }
+    let tail = '';
     this.noBody = req.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     if (!this.noBody && !hasLength) {
       if (te !== undefined && !/(?:^|,)\s*chunked\s*$/i.test(te)) {
         // an encoding other than chunked last: the body ends with the connection
-        head += `Transfer-Encoding: ${te}\r\n`;
+        tail = `Transfer-Encoding: ${te}\r\n`;
         keepAlive = false;
       } else if (req.httpVersion === '1.1') {
         this.chunked = true;
-        head += `Transfer-Encoding: ${te ?? 'chunked'}\r\n`;
+        tail = te === undefined ? 'Transfer-Encoding: chunked\r\n' : `Transfer-Encoding: ${te}\r\n`;
       } else keepAlive = false;
     }
-    if (!hasDate) head += `Date: ${httpDate(Date.now())}\r\n`;
     this.keepAlive = keepAlive;
-    head += keepAlive
-      ? `Connection: keep-alive\r\nKeep-Alive: timeout=${conn.server.keepAliveSeconds}\r\n\r\n`
-      : 'Connection: close\r\n\r\n';
-    this.head = head;
+    const end = keepAlive ? conn.server.keepAliveLines : 'Connection: close\r\n\r\n';
+    // the usual answer (no extra line, no Date of its own) ends with one cached string
+    tail = hasDate
+      ? tail + end
+      : tail === ''
+        ? dateAnd(end)
+        : `${tail}Date: ${httpDate(Date.now())}\r\n${end}`;
+    this.head = assembleHead(
+      'HTTP/1.1',
+      String(status),
+      STATUS_CODES[status] ?? 'Unknown',
+      headers,
+      keep,
+      tail,
+    );
     return this;
   }
 
   private flushHead(): void {
     if (!this.head) this.writeHead(this.statusCode);
     this.headersSent = true;
-    this.conn.socket.write(this.head, 'latin1');
-    this.head = '';
+    this.conn.socket.write(this.head as Buffer);
+    this.head = undefined;
   }
 
   write(chunk: Buffer | string): boolean {
@@ -578,6 +604,8 @@ class ServerConnection {
 export class H1Server extends EventEmitter {
   readonly net: net.Server;
   readonly keepAliveSeconds: number;
+  /** the closing lines of a keep-alive answer */
+  readonly keepAliveLines: string;
   closing = false;
   private readonly conns = new Set<ServerConnection>();
   /** accepted sockets not (yet) served: sniffing, or inside a TLS handshake */
@@ -592,6 +620,7 @@ export class H1Server extends EventEmitter {
   ) {
     super();
     this.keepAliveSeconds = Math.max(1, Math.floor(options.keepAliveTimeout / 1000));
+    this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${this.keepAliveSeconds}\r\n\r\n`;
     this.net = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.pending.add(socket);
       socket.once('close', () => this.pending.delete(socket));
