@@ -1,4 +1,5 @@
 /** Test fixtures: real HTTP servers and agents on 127.0.0.1, and a logger whose lines tests can read. */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,7 +70,8 @@ export function request(
     host?: string;
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    /** one string (sent with Content-Length) or pieces (written one by one: chunked) */
+    body?: string | string[];
     agent?: http.Agent | false;
   } = {},
 ): Promise<Reply> {
@@ -97,7 +99,10 @@ export function request(
       },
     );
     req.on('error', reject);
-    req.end(opts.body);
+    if (Array.isArray(opts.body)) {
+      for (const b of opts.body) req.write(b);
+      req.end();
+    } else req.end(opts.body);
   });
 }
 
@@ -184,4 +189,34 @@ export async function many<T>(n: number, concurrency: number, f: (i: number) => 
     }),
   );
   return out;
+}
+
+/** Rejects after `ms`: every wait in a test is bounded. */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `cond` every 5 ms until it holds, for at most `ms`. */
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export function sha256(b: Buffer | Buffer[]): string {
+  const h = createHash('sha256');
+  for (const x of Array.isArray(b) ? b : [b]) h.update(x);
+  return h.digest('hex');
 }

@@ -15,37 +15,21 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import { assembleHead, headerMask } from './head-bytes.js';
+import { assembleHead, headerMask, INVALID_VALUE, TOKEN } from './head-bytes.js';
 import { headersObject } from './header-object.js';
+import {
+  HTTPParser,
+  kOnBody,
+  kOnHeaders,
+  kOnHeadersComplete,
+  kOnMessageComplete,
+  type NativeParser,
+} from './llhttp.js';
 
 const EMPTY = Buffer.alloc(0);
-
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close(): void;
-  [k: number]: unknown;
-}
-interface ParserClass {
-  new (): NativeParser;
-  REQUEST: number;
-  RESPONSE: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-}
-
-const HTTPParser = (createRequire(import.meta.url)('_http_common') as { HTTPParser: ParserClass }).HTTPParser;
-const kOnHeaders = HTTPParser.kOnHeaders | 0;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
-const kOnBody = HTTPParser.kOnBody | 0;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
 
 export interface PoolOptions {
   /** connections per endpoint; Infinity = no limit (requests beyond it wait in a queue) */
@@ -130,10 +114,6 @@ export class H1Response extends EventEmitter {
     return this;
   }
 
-  isPaused(): boolean {
-    return this.paused;
-  }
-
   /** Lets the body go: before its end, the connection that carries it is closed. */
   destroy(err?: Error): this {
     if (this.destroyed) return this;
@@ -210,8 +190,6 @@ export class H1Response extends EventEmitter {
 
 // The proxy frames bodies itself and has already answered `Expect: 100-continue`.
 const DROPPED = new Set(['transfer-encoding', 'expect', 'connection', 'keep-alive', 'upgrade']);
-const INVALID_VALUE = /[\r\n\0]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // as Node's http.request: no controls, spaces or DEL in a request target
 const INVALID_PATH = /[^\u0021-\u007e\u0080-\u00ff]/;
 

@@ -18,43 +18,20 @@
  */
 import { EventEmitter } from 'node:events';
 import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
-import { createRequire } from 'node:module';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { assembleHead, headerMask } from './head-bytes.js';
+import { assembleHead, headerMask, INVALID_VALUE, TOKEN } from './head-bytes.js';
 import { headersObject } from './header-object.js';
-
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close(): void;
-  [k: number]: unknown;
-}
-interface ParserClass {
-  new (): NativeParser;
-  REQUEST: number;
-  kOnMessageBegin: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-}
-
-const common = createRequire(import.meta.url)('_http_common') as {
-  HTTPParser: ParserClass;
-  methods: string[];
-};
-const HTTPParser = common.HTTPParser;
-const METHODS = common.methods;
-const kOnMessageBegin = HTTPParser.kOnMessageBegin | 0;
-const kOnHeaders = HTTPParser.kOnHeaders | 0;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
-const kOnBody = HTTPParser.kOnBody | 0;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
-
-const INVALID_HEADER_VALUE = /[\r\n\0]/;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+import {
+  HTTPParser,
+  kOnBody,
+  kOnHeaders,
+  kOnHeadersComplete,
+  kOnMessageBegin,
+  kOnMessageComplete,
+  METHODS,
+  type NativeParser,
+} from './llhttp.js';
 
 export interface H1ServerOptions {
   /** idle time between requests on a keep-alive connection before it is closed (ms) */
@@ -162,10 +139,6 @@ export class ServerResponse extends EventEmitter {
     super();
   }
 
-  get socket(): Socket {
-    return this.conn.socket;
-  }
-
   /** Status and headers; framing (Content-Length, chunked or close), Connection and Date are added here. */
   writeHead(status: number, headers: readonly string[] = []): this {
     if (this.headersSent || this.head) throw new Error('response head already written');
@@ -182,7 +155,7 @@ export class ServerResponse extends EventEmitter {
       const value = headers[i + 1] as string;
       keep[i >> 1] = 0;
       // a bad name or value from a config header operation is dropped, never written into the head
-      if (!HEADER_NAME.test(name) || INVALID_HEADER_VALUE.test(value)) continue;
+      if (!TOKEN.test(name) || INVALID_VALUE.test(value)) continue;
       switch (name.length) {
         case 4:
           if (name.toLowerCase() === 'date') hasDate = true;
@@ -640,12 +613,6 @@ export class H1Server extends EventEmitter {
     if (first) conn.onData(first);
     // a socket paused by whoever read `first` reads again, unless it became an upgrade tunnel
     if (!conn.detached) socket.resume();
-  }
-
-  /** Tracks a socket someone else is still preparing (closeAllConnections covers it). */
-  track(socket: Socket): void {
-    this.pending.add(socket);
-    socket.once('close', () => this.pending.delete(socket));
   }
 
   forget(conn: ServerConnection): void {

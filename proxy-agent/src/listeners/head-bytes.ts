@@ -7,6 +7,11 @@
  * Names and values are written as latin1, as node:http writes heads.
  */
 
+/** RFC 9110 token: what a method or header name may be */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** what must never reach a head inside a header value (it would start a new header or message) */
+export const INVALID_VALUE = /[\r\n\0]/;
+
 let mask = new Uint8Array(64);
 
 /** A scratch "write this header?" flag per header pair, valid until the next call (one head at a time). */

@@ -10,6 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H1Pools, H1Request, type H1Response, type PoolOptions } from '../../src/listeners/h1-client.js';
+import { bounded, sha256, sleep, waitFor } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
@@ -141,17 +142,6 @@ function start(pools: H1Pools, port: number, o: SendOptions = {}): H1Request {
   return req;
 }
 
-/** Rejects after `ms` (every wait in this file is bounded). */
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** The response and its whole body. */
 function responseOf(req: H1Request, ms = 5_000): Promise<Sent> {
   return bounded(
@@ -204,30 +194,11 @@ async function bodyErrorOf(req: H1Request, what: string): Promise<{ res: H1Respo
   return { res, err };
 }
 
-/** Polls `cond` every 5 ms until it holds, for at most `ms`. */
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Pairs of a flat raw header list, names lower-cased. */
 function pairs(raw: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (let i = 0; i < raw.length; i += 2) out.push([(raw[i] as string).toLowerCase(), raw[i + 1] as string]);
   return out;
-}
-
-function sha256(b: Buffer | Buffer[]): string {
-  const h = createHash('sha256');
-  for (const x of Array.isArray(b) ? b : [b]) h.update(x);
-  return h.digest('hex');
 }
 
 /** Collects a request body on a node:http server. */

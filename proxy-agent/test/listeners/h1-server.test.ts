@@ -18,6 +18,7 @@ import {
   type ServerRequest,
   type ServerResponse,
 } from '../../src/listeners/h1-server.js';
+import { bounded, type Reply, request, sha256, sleep, waitFor } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
@@ -52,30 +53,6 @@ async function startServer(handler: RequestHandler, opts: Partial<H1ServerOption
     await bounded(new Promise<void>((r) => server.close(() => r())), 2_000, 'server close').catch(() => {});
   });
   return { server, port, accepted };
-}
-
-/** Rejects after `ms` (every wait in this file is bounded). */
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `cond` every 5 ms until it holds, for at most `ms`. */
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /** A raw client connection: what it received (bytes, FIN, close), and bounded waits on it. */
@@ -324,61 +301,19 @@ const echo: RequestHandler = (req, res) => {
   );
 };
 
-interface HttpReply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A request through node:http with `agent`. */
+/** A request through node:http with `agent` (a body given in pieces goes chunked). */
 function httpRequest(
   port: number,
   agent: http.Agent,
-  o: { method?: string; path?: string; headers?: Record<string, string>; body?: string[] } = {},
-): Promise<HttpReply> {
-  return bounded(
-    new Promise<HttpReply>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          agent,
-          method: o.method ?? 'GET',
-          path: o.path ?? '/',
-          headers: { host: 'svc', ...o.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString(),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      for (const b of o.body ?? []) req.write(b);
-      req.end();
-    }),
-    2_000,
-    `${o.method ?? 'GET'} ${o.path ?? '/'}`,
-  );
+  o: { method?: string; path?: string; body?: string[] } = {},
+): Promise<Reply> {
+  return bounded(request(port, { ...o, agent }), 2_000, `${o.method ?? 'GET'} ${o.path ?? '/'}`);
 }
 
 function keepAliveAgent(): http.Agent {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   cleanups.push(() => agent.destroy());
   return agent;
-}
-
-function sha256(b: Buffer | Buffer[]): string {
-  const h = createHash('sha256');
-  for (const x of Array.isArray(b) ? b : [b]) h.update(x);
-  return h.digest('hex');
 }
 
 /** The first element, failing the test when there is none. */
@@ -1540,22 +1475,6 @@ describe('h1-server: serve(socket, first)', () => {
       1_000,
     );
     expect(heads).toEqual(['early;']);
-  });
-
-  it('closes sockets handed to track() on closeAllConnections', async () => {
-    const srv = await startServer(echo);
-    const other = net.createServer((sock) => {
-      sock.on('error', () => {});
-      srv.server.track(sock);
-    });
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise<void>((r) => other.close(() => r())));
-    let tracked = 0;
-    other.on('connection', () => tracked++);
-    const c = await connect((other.address() as AddressInfo).port);
-    await waitFor(() => tracked === 1, 2_000, 'the connection');
-    srv.server.closeAllConnections();
-    await c.untilClosed();
   });
 
   it('closes sockets accepted but not yet served on closeAllConnections', async () => {
