@@ -441,13 +441,18 @@ export class Connection {
     if (this.closed || this.req?.conn !== this) return cb();
     if (chunk.length === 0) return cb();
     const s = this.socket;
+    // A write error is the connection's failure, which reaches the request once (its 'error', or its
+    // response cut short) when the socket closes. Handed to the body stream as well, it became an 'error'
+    // event nobody listened for, and crashed the agent: seen as EPIPE when an OTLP export was written into
+    // a keep-alive connection the collector had just closed.
+    const written = () => cb();
     if (chunked) {
       s.cork();
       s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
       s.write(chunk);
-      s.write('\r\n', 'latin1', cb);
+      s.write('\r\n', 'latin1', written);
       s.uncork();
-    } else s.write(chunk, cb);
+    } else s.write(chunk, written);
   }
 
   endBody(chunked: boolean): void {

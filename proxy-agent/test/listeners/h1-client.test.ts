@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H1Pools, H1Request, type H1Response, type PoolOptions } from '../../src/listeners/h1-client.js';
 import { bounded, sha256, sleep, waitFor } from '../helpers.js';
@@ -926,6 +927,49 @@ describe('h1-client: failures', () => {
     const r = await send(pools, srv.port);
     expect(r.body.toString()).toBe('ok');
     expect(srv.connections).toBe(2);
+  });
+
+  it('a body written into a connection the server has just closed fails the request, and nothing else', async () => {
+    // The server runs in its own thread, so it closes the connection while this thread is busy and has not
+    // read the FIN: the head written into it draws a RST, and the body write right after fails with EPIPE.
+    // That error once also reached the body stream as an 'error' nobody listened for, which crashed the agent.
+    const worker = new Worker(
+      `const net = require('node:net');
+       const { parentPort } = require('node:worker_threads');
+       const srv = net.createServer((s) => s.once('data', () => {
+         s.write('HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n');
+         setTimeout(() => s.destroy(), 20);
+       }));
+       srv.listen(0, '127.0.0.1', () => parentPort.postMessage(srv.address().port));`,
+      { eval: true },
+    );
+    cleanups.push(async () => {
+      await worker.terminate();
+    });
+    const port = await new Promise<number>((r) => worker.once('message', r));
+    const pools = newPools();
+    const outcome = await new Promise<string>((resolve) => {
+      const first = start(pools, port);
+      first.on('error', (e: Error) => resolve(`the first request failed: ${e.message}`));
+      first.on('response', (res: H1Response) => {
+        // once 'end' has run, the connection is back in the pool: reuse it from a microtask
+        res.on('end', () =>
+          queueMicrotask(() => {
+            const until = Date.now() + 100;
+            while (Date.now() < until); // the server closes the connection meanwhile
+            const req = start(pools, port, {
+              method: 'POST',
+              headers: ['content-length', '10'],
+              body: ['hello', 'world'],
+            });
+            req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+            req.on('response', () => resolve('a response'));
+          }),
+        );
+        res.resume();
+      });
+    });
+    expect(outcome).toMatch(/^error (EPIPE|ECONNRESET)$/);
   });
 
   it('fails a response whose chunked body is malformed after a good head', async () => {
