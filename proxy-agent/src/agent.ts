@@ -4,6 +4,7 @@
  * in flight finish within drainTimeoutMs, answer them with Connection: close).
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -178,11 +179,21 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       },
       value: c.pending,
     }));
+  let collectorCa: Buffer | undefined;
+  if (config.telemetry.collectorCaFile) {
+    try {
+      collectorCa = readFileSync(config.telemetry.collectorCaFile);
+    } catch (e) {
+      cert?.close();
+      throw new AgentConfigError([`telemetry.collectorCaFile: ${(e as Error).message}`]);
+    }
+  }
   const telemetry = new Telemetry(
     config.telemetry,
     { ...identity, serviceName: identity.app },
     { inflight: inflightGauge, poolPending: pendingGauge },
     log,
+    collectorCa,
   );
   const state = new AgentState(
     config,

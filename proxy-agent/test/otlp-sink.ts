@@ -4,6 +4,7 @@
  * they are not part of the collector's public exports, and tests should check the wire format on their own.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -91,11 +92,12 @@ export class OtlpSink {
   /** statuses to answer with, in order, before answering 200 */
   failWith: Array<{ status: number; retryAfter?: string }> = [];
   private waiters: Array<() => void> = [];
-  private server: http.Server;
+  private server: http.Server | https.Server;
   port = 0;
 
-  constructor() {
-    this.server = http.createServer((req, res) => {
+  /** with `tls`, an https receiver (its certificate must name 127.0.0.1) */
+  constructor(private readonly tls?: { cert: string; key: string }) {
+    const handler: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -122,7 +124,8 @@ export class OtlpSink {
         res.end();
         for (const w of this.waiters.splice(0)) w();
       });
-    });
+    };
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   }
 
   async start(): Promise<this> {
@@ -132,7 +135,7 @@ export class OtlpSink {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   private addTraces(body: Buffer): void {

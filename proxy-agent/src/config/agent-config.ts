@@ -79,6 +79,8 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       collectorUrl: z.url().default('http://127.0.0.1:4318'),
+      /** PEM file of the CA certificates to trust for an https collectorUrl (default: Node's bundled roots) */
+      collectorCaFile: z.string().min(1).optional(),
       /**
        * Root sampling ratio (parent-based: a sampled or unsampled parent decides). Istio's default, 1 %:
        * a sampled span costs the agent ~20 µs of CPU (mostly OTLP encoding), while request metrics, which

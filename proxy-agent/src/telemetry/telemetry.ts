@@ -52,6 +52,8 @@ export class Telemetry {
     identity: WorkloadIdentity & { serviceName: string },
     private readonly gauges: GaugeSources,
     log: Logger,
+    /** CA certificates (PEM) for an https collector, from `telemetry.collectorCaFile` */
+    collectorCa?: Buffer,
   ) {
     this.metrics = new RequestMetrics(config.maxSeries);
     this.resource = new StaticResource({
@@ -74,6 +76,7 @@ export class Telemetry {
             maxQueueSize: config.maxQueueSize,
             batchSize: config.spanBatchSize,
             batchDelayMs: config.spanBatchDelayMs,
+            ca: collectorCa,
           },
           log,
         )
