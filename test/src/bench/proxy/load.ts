@@ -46,7 +46,7 @@ export function wrk(port: number, host: string, seconds: number, connections: nu
 }
 
 export interface RateResult {
-  /** latency of every answered request, ms */
+  /** latency of every answered request after the warm-up, ms, sorted */
   latencies: Float64Array;
   sent: number;
   failed: number;
@@ -55,6 +55,10 @@ export interface RateResult {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+  /** p99 of each consecutive `windowSeconds` of the measured part, in order: is the tail steady? */
+  windowP99Ms: number[];
+  /** p99 of the warm-up requests (NaN without a warm-up) */
+  warmupP99Ms: number;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
@@ -69,8 +73,9 @@ export function rateClient(): http.Agent {
 
 /**
  * Open-loop load at `rps` for `warmupSeconds + seconds`: requests leave on a fixed schedule whatever the
- * answers do, and latency is measured from send to the end of the response, for the requests after the
- * warm-up only. Bounded: exactly rps × (warmup + seconds) requests.
+ * answers do, and latency is measured from send to the end of the response. The figures are for the
+ * requests after the warm-up; the warm-up's own p99 is reported apart. Bounded: exactly
+ * rps × (warmup + seconds) requests.
  *
  * The sender sleeps on a timer between sends (Node's timers have 1 ms resolution: at 1,000 req/s about one
  * request per tick). A first version spun on setImmediate, which held one of the two cores at 100 % and
@@ -83,10 +88,12 @@ export async function fixedRate(
   seconds: number,
   client: http.Agent = rateClient(),
   warmupSeconds = 0,
+  windowSeconds = 2,
 ): Promise<RateResult> {
   const warm = Math.round(rps * warmupSeconds);
   const total = warm + rps * seconds;
-  const lat = new Float64Array(total - warm);
+  // in send order; NaN for a failed request
+  const lat = new Float64Array(total);
   let done = 0;
   let failed = 0;
   let late = 0;
@@ -95,10 +102,8 @@ export async function fixedRate(
   const due = (n: number) => start + (n * 1000) / rps;
   await new Promise<void>((resolve) => {
     const settle = (i: number, ms: number, ok: boolean) => {
-      if (i >= warm) {
-        lat[i - warm] = ms;
-        if (!ok) failed++;
-      }
+      lat[i] = ok ? ms : NaN;
+      if (i >= warm && !ok) failed++;
       if (++done === total) resolve();
     };
     const fire = () => {
@@ -121,7 +126,12 @@ export async function fixedRate(
     };
     fire();
   });
-  const ok = lat.filter((x) => !Number.isNaN(x)).sort();
+  const answered = (a: Float64Array) => a.filter((x) => !Number.isNaN(x)).sort();
+  const ok = answered(lat.subarray(warm));
+  const per = Math.max(1, Math.round(rps * windowSeconds));
+  const windowP99Ms: number[] = [];
+  for (let o = warm; o < total; o += per)
+    windowP99Ms.push(percentile(answered(lat.subarray(o, Math.min(total, o + per))), 99));
   return {
     latencies: ok,
     sent: total - warm,
@@ -130,27 +140,7 @@ export async function fixedRate(
     p50Ms: percentile(ok, 50),
     p90Ms: percentile(ok, 90),
     p99Ms: percentile(ok, 99),
-  };
-}
-
-/** Merges interleaved rounds of the same target into one result. */
-export function mergeRates(rounds: readonly RateResult[]): RateResult {
-  const size = rounds.reduce((s, r) => s + r.latencies.length, 0);
-  const all = new Float64Array(size);
-  let o = 0;
-  for (const r of rounds) {
-    all.set(r.latencies, o);
-    o += r.latencies.length;
-  }
-  all.sort();
-  const sum = (k: 'sent' | 'failed' | 'late') => rounds.reduce((s, r) => s + r[k], 0);
-  return {
-    latencies: all,
-    sent: sum('sent'),
-    failed: sum('failed'),
-    late: sum('late'),
-    p50Ms: percentile(all, 50),
-    p90Ms: percentile(all, 90),
-    p99Ms: percentile(all, 99),
+    windowP99Ms,
+    warmupP99Ms: percentile(answered(lat.subarray(0, warm)), 99),
   };
 }
