@@ -58,6 +58,12 @@ describe('meshscope ca init / issue / token', () => {
     await expect(caCommand(['issue', '--id', 'reviews', '--dir', dir])).rejects.toThrow(/not of the form/);
   });
 
+  it('serve refuses a --san that is neither a DNS name nor an IP address', async () => {
+    await expect(caCommand(['serve', '--dir', dir, '--port', '0', '--san', 'bad name/x'])).rejects.toThrow(
+      /--san "bad name\/x" is neither a DNS name nor an IP address/,
+    );
+  });
+
   it('token stores only a digest of the token it prints', async () => {
     const chunks: string[] = [];
     const write = process.stdout.write.bind(process.stdout);

@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -27,8 +28,10 @@ carrying a SPIFFE ID (spiffe://<trust domain>/ns/<ns>/sa/<sa>). Private keys are
       writes OUT/key.pem, OUT/cert-chain.pem (leaf + intermediate), OUT/root-cert.pem
   ca token --id SPIFFE_ID [--ttl 24h] [--dir DIR]
       prints a bootstrap token granting SPIFFE_ID (only its digest is stored, in DIR/tokens.json)
-  ca serve [--dir DIR] [--host 127.0.0.1] [--port 15012] [--ttl 24h] [--log-level info]
-      HTTPS signing endpoint: POST /v1/certificates {csr} with Authorization: Bearer TOKEN
+  ca serve [--dir DIR] [--host 127.0.0.1] [--port 15012] [--san NAME]... [--ttl 24h] [--log-level info]
+      HTTPS signing endpoint: POST /v1/certificates {csr} with Authorization: Bearer TOKEN. Its
+      certificate names localhost, 127.0.0.1, --host and each --san (the DNS name or IP agents use in
+      --ca-url, e.g. --host 0.0.0.0 --san meshscope-ca.meshscope.svc)
 
 DIR defaults to ./meshscope-ca. --ttl is the leaf lifetime (serve: the longest one it signs).
 `;
@@ -42,6 +45,7 @@ const OPTIONS = {
   out: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
+  san: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -54,6 +58,20 @@ function ttlOf(text: string | undefined): number {
   return ms;
 }
 
+/** --san values: DNS names or IP addresses, as a certificate can name them */
+function sansOf(values: string[] | undefined): string[] {
+  for (const v of values ?? []) {
+    if (
+      isIP(v) === 0 &&
+      !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+        v,
+      )
+    )
+      throw new CliError(`--san "${v}" is neither a DNS name nor an IP address`);
+  }
+  return values ?? [];
+}
+
 function idOf(text: string | undefined): string {
   if (!text) throw new CliError('--id spiffe://<trust domain>/ns/<ns>/sa/<sa> is required');
   if (!parseSpiffeId(text))
@@ -64,9 +82,7 @@ function idOf(text: string | undefined): string {
 /** `meshscope ca …`: create the CA, issue leaves and tokens, serve the signing endpoint. */
 export async function caCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
-  let values: {
-    [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
-  };
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
   try {
     values = parseArgs({ args: rest, options: OPTIONS, allowPositionals: false, strict: true }).values;
   } catch (e) {
@@ -113,6 +129,7 @@ export async function caCommand(argv: string[]): Promise<void> {
         return;
       }
       case 'serve': {
+        const sans = sansOf(values.san);
         const ca = await MeshCa.load(dir);
         const log = createLogger(values['log-level'] ?? 'info', 'meshscope-ca');
         const port = values.port === undefined ? 15012 : Number(values.port);
@@ -122,6 +139,7 @@ export async function caCommand(argv: string[]): Promise<void> {
           ca,
           host: values.host ?? '127.0.0.1',
           port,
+          sans,
           maxTtlMs: ttlOf(values.ttl),
           log,
         });

@@ -21,6 +21,8 @@ export interface CaServerOptions {
   ca: MeshCa;
   host: string;
   port: number;
+  /** more names (DNS or IP) for its HTTPS certificate, besides localhost, 127.0.0.1 and `host` */
+  sans?: readonly string[];
   /** the longest lifetime a caller may ask for, and the default */
   maxTtlMs?: number;
   log: Logger;
@@ -64,7 +66,9 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 export async function startCaServer(options: CaServerOptions): Promise<CaServer> {
   const { ca, log } = options;
   const maxTtlMs = options.maxTtlMs ?? DEFAULT_LEAF_TTL_MS;
-  const own = await ca.serverCertificate(['localhost', '127.0.0.1', options.host]);
+  const own = await ca.serverCertificate([
+    ...new Set(['localhost', '127.0.0.1', options.host, ...(options.sans ?? [])]),
+  ]);
   const stats = { issued: 0, refused: 0 };
 
   /** Who the caller proved to be: a bootstrap token's grant, or the ID of its still-valid certificate. */

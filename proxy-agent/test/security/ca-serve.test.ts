@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr, postCsr } from '../../src/identity/ca-client.js';
 import { initCa, type MeshCa } from '../../src/identity/ca.js';
@@ -75,5 +76,41 @@ describe('ca serve', () => {
     expect(refusals.length).toBeGreaterThanOrEqual(4);
     // the log never carries the token
     expect(JSON.stringify(lines)).not.toContain(token);
+  });
+
+  it('names each --san in its HTTPS certificate, so agents can reach it by a service name', async () => {
+    const named = await startCaServer({
+      ca,
+      host: '127.0.0.1',
+      port: 0,
+      sans: ['meshscope-ca.meshscope.svc', '10.96.0.12'],
+      log: logger,
+    });
+    try {
+      const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+        const s = tls.connect(
+          { host: '127.0.0.1', port: named.port, servername: 'meshscope-ca.meshscope.svc', ca: bundlePem },
+          () => {
+            resolve(s.getPeerCertificate());
+            s.end();
+          },
+        );
+        s.on('error', reject);
+      });
+      expect(tls.checkServerIdentity('meshscope-ca.meshscope.svc', cert)).toBeUndefined();
+      expect(cert.subjectaltname).toContain('IP Address:10.96.0.12');
+      expect(tls.checkServerIdentity('other.meshscope.svc', cert)).toBeInstanceOf(Error);
+      // the first server was given no --san: its certificate does not carry the name
+      const plain = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: server.port, ca: bundlePem }, () => {
+          resolve(s.getPeerCertificate());
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      expect(tls.checkServerIdentity('meshscope-ca.meshscope.svc', plain)).toBeInstanceOf(Error);
+    } finally {
+      await named.close();
+    }
   });
 });
