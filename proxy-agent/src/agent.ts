@@ -28,6 +28,7 @@ import { loadRegistryFile } from './registry/static-file.js';
 import { ClusterManager } from './resilience/cluster.js';
 import { RouteTable } from './routing/table.js';
 import { encodePeer, UNKNOWN, type WorkloadIdentity } from './telemetry/identity.js';
+import { redactUrl } from './telemetry/otlp-exporter.js';
 import { renderPrometheus } from './telemetry/prometheus.js';
 import { type GaugeSample, Telemetry } from './telemetry/telemetry.js';
 
@@ -279,7 +280,15 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
             },
           ],
         }),
-      config: () => ({ version, agent: config, resources: currentMesh.resources, registry: currentRegistry }),
+      config: () => ({
+        version,
+        agent: {
+          ...config,
+          telemetry: { ...config.telemetry, collectorUrl: redactUrl(config.telemetry.collectorUrl) },
+        },
+        resources: currentMesh.resources,
+        registry: currentRegistry,
+      }),
       shutdown: () => void close(),
     }),
   );

@@ -89,6 +89,8 @@ export class OtlpSink {
   /** accepted request bodies, decompressed, for decoding with other decoders */
   readonly rawTraces: Buffer[] = [];
   readonly rawMetrics: Buffer[] = [];
+  /** the Authorization header of each request, in order ('' when absent) */
+  readonly authorizations: string[] = [];
   /** statuses to answer with, in order, before answering 200 */
   failWith: Array<{ status: number; retryAfter?: string }> = [];
   private waiters: Array<() => void> = [];
@@ -102,10 +104,12 @@ export class OtlpSink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.requests++;
+        this.authorizations.push(req.headers.authorization ?? '');
         const fail = this.failWith.shift();
         if (fail) {
           res.writeHead(fail.status, fail.retryAfter ? { 'retry-after': fail.retryAfter } : {});
           res.end();
+          for (const w of this.waiters.splice(0)) w();
           return;
         }
         let body = Buffer.concat(chunks);

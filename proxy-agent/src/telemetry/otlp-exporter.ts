@@ -46,6 +46,21 @@ const RETRYABLE = new Set([429, 502, 503, 504]);
 type SendResult =
   { ok: true } | { ok: false; retryable: boolean; retryAfterMs: number | undefined; reason: string };
 
+/**
+ * The collector URL as it may be shown (logs, the admin `/config`): a password in it is replaced by `***`.
+ * Unparseable text is shown as it is (the config schema only lets URLs through).
+ */
+export function redactUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (!u.password) return text;
+    u.password = '***';
+    return u.href;
+  } catch {
+    return text;
+  }
+}
+
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (!value) return undefined;
@@ -77,6 +92,8 @@ export class OtlpExporter {
   private readonly tracesUrl: URL;
   private readonly metricsUrl: URL;
   private readonly idle = new Set<() => void>();
+  /** Basic credentials from the collector URL's user info, as `http.request` sent them */
+  private readonly authorization: string | undefined;
 
   constructor(
     private readonly opts: ExporterOptions,
@@ -86,6 +103,11 @@ export class OtlpExporter {
     const base = opts.collectorUrl.replace(/\/+$/, '');
     this.tracesUrl = new URL(`${base}/v1/traces`);
     this.metricsUrl = new URL(`${base}/v1/metrics`);
+    const u = this.tracesUrl;
+    if (u.username || u.password) {
+      const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+      this.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
+    }
     const secure = this.tracesUrl.protocol === 'https:';
     this.pools = new H1Pools({
       // one request per signal at a time
@@ -222,7 +244,10 @@ export class OtlpExporter {
       if (r.ok) return true;
       if (!r.retryable || attempt >= maxAttempts || this.closed) {
         this.stats.exportFailures++;
-        this.log.warn({ url: url.href, reason: r.reason, attempts: attempt }, 'telemetry export dropped');
+        this.log.warn(
+          { url: redactUrl(url.href), reason: r.reason, attempts: attempt },
+          'telemetry export dropped',
+        );
         return false;
       }
       this.stats.exportRetries++;
@@ -253,6 +278,7 @@ export class OtlpExporter {
     return new Promise((resolve) => {
       const headers = ['content-type', 'application/x-protobuf', 'content-length', String(body.length)];
       if (this.opts.compression === 'gzip') headers.push('content-encoding', 'gzip');
+      if (this.authorization) headers.push('authorization', this.authorization);
       const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
       // URL keeps an IPv6 literal in brackets; the socket wants the bare address
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -1,11 +1,21 @@
 /**
- * OTLP export to an https collector: the agent's own HTTP/1.1 client over TLS, trusting the CA given in
- * `telemetry.collectorCaFile` (and refusing a collector it cannot verify, without failing any request).
+ * OTLP export on the agent's own HTTP/1.1 client: to an https collector, trusting the CA given in
+ * `telemetry.collectorCaFile` (and refusing a collector it cannot verify, without failing any request),
+ * and with credentials in the collector URL, sent as Basic auth and never shown.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentConfigError, parseAgentConfig, startAgent } from '../../src/index.js';
-import { type Backend, request, serviceEntry, silent, startBackend, tempDir, writeFile } from '../helpers.js';
+import {
+  type Backend,
+  memoryLogger,
+  request,
+  serviceEntry,
+  silent,
+  startBackend,
+  tempDir,
+  writeFile,
+} from '../helpers.js';
 import { OtlpSink } from '../otlp-sink.js';
 import { newCa } from '../security/pki.js';
 
@@ -95,5 +105,54 @@ describe('OTLP export over https', () => {
     );
     expect(err).toBeInstanceOf(AgentConfigError);
     expect(String((err as Error).message)).toMatch(/telemetry\.collectorCaFile: .*ENOENT/);
+  });
+});
+
+describe('credentials in collectorUrl', () => {
+  it('are sent as Basic auth, and shown neither in the log nor in /config', async () => {
+    const sink = await new OtlpSink().start();
+    // the first export is refused for good (400): the agent logs the drop, with the URL
+    sink.failWith = [{ status: 400 }];
+    const app = await startBackend('app');
+    const mesh = writeFile(tempDir(), 'mesh.yaml', serviceEntry(HOST, [{ port: app.port }]));
+    const { logger, lines } = memoryLogger();
+    const agent = await startAgent(
+      parseAgentConfig({
+        identity: { workload: 'client' },
+        listeners: { outboundPort: 0, adminPort: 0 },
+        meshConfigFile: mesh,
+        telemetry: {
+          collectorUrl: `http://otel:s3cr%40t@127.0.0.1:${sink.port}`,
+          metricsIntervalMs: 60_000,
+          spanBatchDelayMs: 5,
+          samplingRatio: 1,
+        },
+      }),
+      { logger },
+    );
+    try {
+      await request(agent.ports.outbound, { host: 'app' });
+      await sink.until(() => sink.requests >= 1);
+      await request(agent.ports.outbound, {
+        host: 'app',
+        headers: { traceparent: `00-${TRACE}-${PARENT}-01` },
+      });
+      await sink.until(() => sink.spans.some((x) => x.traceId === TRACE));
+      const basic = `Basic ${Buffer.from('otel:s3cr@t').toString('base64')}`;
+      expect(sink.authorizations.length).toBeGreaterThanOrEqual(2);
+      expect(sink.authorizations.every((a) => a === basic)).toBe(true);
+      const dropped = lines.find((l) => l.msg === 'telemetry export dropped');
+      expect(dropped?.url).toBe(`http://otel:***@127.0.0.1:${sink.port}/v1/traces`);
+      const config = (await request(agent.ports.admin, { path: '/config' })).body;
+      expect(config).toContain(`http://otel:***@127.0.0.1:${sink.port}`);
+      for (const shown of [JSON.stringify(lines), config]) {
+        expect(shown).not.toContain('s3cr');
+        expect(shown).not.toContain(Buffer.from('otel:s3cr@t').toString('base64'));
+      }
+    } finally {
+      await agent.close();
+      await app.close();
+      await sink.close();
+    }
   });
 });
