@@ -292,4 +292,41 @@ describe('meshscope agent: listener flags and V8 settings', () => {
     const withIt = await agentLog('--max-semi-space-size=2');
     expect(withIt).not.toContain('advice');
   }, 60_000);
+
+  it('--collector-ca-file that cannot be read: exits non-zero naming the setting', async () => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(MESHSCOPE_|CLICKHOUSE_|NODE_OPTIONS$)/.test(k)),
+    );
+    const args = [
+      MAIN,
+      'agent',
+      '--workload',
+      'cli-test',
+      '--outbound-port',
+      '0',
+      '--inbound-port',
+      '0',
+      '--admin-port',
+      '0',
+      '--collector-url',
+      'https://127.0.0.1:9/',
+      '--collector-ca-file',
+      '/nonexistent/collector-ca.pem',
+    ];
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
+      child.on('error', reject);
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve({ code: c, out: text });
+      });
+    });
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/telemetry\.collectorCaFile: .*ENOENT/);
+    expect(out).not.toContain('agent started');
+  }, 60_000);
 });

@@ -158,6 +158,13 @@ export const AGENT_OPTIONS: OptionSpec[] = [
     help: 'OTLP/HTTP collector (default http://127.0.0.1:4318)',
   },
   {
+    flag: 'collector-ca-file',
+    env: 'MESHSCOPE_COLLECTOR_CA_FILE',
+    path: 'telemetry.collectorCaFile',
+    type: 'string',
+    help: "PEM CA certificates to trust for an https:// collector (default: Node's bundled roots)",
+  },
+  {
     flag: 'sampling',
     env: 'MESHSCOPE_SAMPLING',
     path: 'telemetry.samplingRatio',

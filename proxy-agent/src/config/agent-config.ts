@@ -78,7 +78,9 @@ export const agentConfigSchema = z.strictObject({
   telemetry: z
     .strictObject({
       enabled: z.boolean().default(true),
-      collectorUrl: z.url().default('http://127.0.0.1:4318'),
+      collectorUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .default('http://127.0.0.1:4318'),
       /** PEM file of the CA certificates to trust for an https collectorUrl (default: Node's bundled roots) */
       collectorCaFile: z.string().min(1).optional(),
       /**

@@ -97,6 +97,13 @@ describe('OTLP export over https', () => {
     }
   });
 
+  it('refuses a collectorUrl that is not http or https, naming the setting', () => {
+    for (const collectorUrl of ['ftp://collector:4318', 'collector:4318'])
+      expect(() =>
+        parseAgentConfig({ identity: { workload: 'client' }, telemetry: { collectorUrl } }),
+      ).toThrow(/telemetry\.collectorUrl: must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('names collectorCaFile when it cannot be read', async () => {
     const missing = join(tempDir(), 'no-such-ca.pem');
     const err = await agentWith({ collectorCaFile: missing }).then(
