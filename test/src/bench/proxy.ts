@@ -4,8 +4,8 @@
  * on with its defaults (1 % of traces sampled) and exporting to a local OTLP sink; also with every trace
  * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents). Prints
  * peak throughput (wrk), latency in steady traffic at a fixed 1,000 req/s (open-loop Node generator,
- * timer-paced, after a warm-up at the same rate), the agents' RSS, and the mTLS listener's new-connection
- * rate with full handshakes and with TLS 1.3 session resumption.
+ * timer-paced, after a warm-up at the same rate), each agent's CPU per request at peak, the agents' RSS,
+ * and the mTLS listener's new-connection rate with full handshakes and with TLS 1.3 session resumption.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { AGENT_NODE_OPTIONS, initCa, type MeshCa } from '@meshscope/proxy-agent'
 import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
 import { fixedRate, rateClient, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
-import { waitForQuiet, watchOthers } from './proxy/quiet.js';
+import { cpuMs, waitForQuiet, watchOthers } from './proxy/quiet.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -179,13 +179,13 @@ async function main(): Promise<void> {
       peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, rssMb(pid)));
   }, 200);
 
-  const targets: Array<{ name: string; port: number; host: string }> = [
+  const targets: Array<{ name: string; port: number; host: string; pids?: number[] }> = [
     { name: 'direct', port: backendPort, host: HOST },
     { name: 'nginx (1 worker)', port: nginx.port, host: HOST },
-    { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST },
-    { name: 'agent hop, 100% sampled', port: agentAll.outboundPort, host: HOST },
-    { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST },
-    { name: 'agent hop, mTLS', port: agentMtls.outboundPort, host: HOST },
+    { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST, pids: agent.pids },
+    { name: 'agent hop, 100% sampled', port: agentAll.outboundPort, host: HOST, pids: agentAll.pids },
+    { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST, pids: agentOff.pids },
+    { name: 'agent hop, mTLS', port: agentMtls.outboundPort, host: HOST, pids: agentMtls.pids },
   ];
   process.stdout.write(
     `bench:proxy on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), Node ${process.version}; wrk -c${CONNECTIONS} ${WRK_SECONDS}s, fixed ${RATE} req/s for ${RATE_SECONDS}s per target (after ${RATE_WARMUP_SECONDS}s of warm-up at that rate); agent flags: ${AGENT_FLAGS.join(' ') || '(none)'}\n\n`,
@@ -194,12 +194,22 @@ async function main(): Promise<void> {
   const background = new Map<string, number>();
   const noteBackground = (name: string, share: number) =>
     background.set(name, Math.max(background.get(name) ?? 0, share));
+  // CPU per request of each agent at saturation (outbound, inbound), from /proc over the wrk run
+  const cpuPerRequest = new Map<string, number[]>();
   for (const t of targets) {
     await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
     noteBackground(t.name, await waitForQuiet());
     const others = watchOthers();
-    peak.set(t.name, await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS));
+    const cpuBefore = (t.pids ?? []).map(cpuMs);
+    const r = await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS);
+    const cpuAfter = (t.pids ?? []).map(cpuMs);
+    peak.set(t.name, r);
     noteBackground(t.name, others());
+    if (t.pids)
+      cpuPerRequest.set(
+        t.name,
+        cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? NaN)) * 1000) / r.requests),
+      );
   }
   // Latency at a fixed rate in steady traffic: each target in turn, warm-up then the measured run, one
   // keep-alive client per target as a caller's pool would be.
@@ -263,6 +273,11 @@ async function main(): Promise<void> {
       `${t.name.padEnd(26)} @1k p99 per 2 s: ${ps}; first ${RATE_WARMUP_SECONDS} s after idle (warm-up): ${f(r?.warmupP99Ms ?? NaN)}\n`,
     );
   }
+  process.stdout.write('\n');
+  for (const [name, us] of cpuPerRequest)
+    process.stdout.write(
+      `${name.padEnd(26)} CPU per request at peak (outbound, inbound): ${us.map((x) => f(x, 1)).join(' µs, ')} µs\n`,
+    );
   process.stdout.write('\n');
   const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
   process.stdout.write(`agent peak RSS, telemetry on (outbound, inbound): ${rss(agent.pids)} MB\n`);

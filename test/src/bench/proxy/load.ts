@@ -4,6 +4,8 @@ import http from 'node:http';
 
 export interface WrkResult {
   rps: number;
+  /** requests completed in the run */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -34,12 +36,13 @@ export function wrk(port: number, host: string, seconds: number, connections: nu
       (err, stdout) => {
         if (err) return reject(err instanceof Error ? err : new Error('wrk failed'));
         const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+        const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
         const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
         const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
         const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
         const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
         const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((s, x) => s + Number(x), 0) : 0);
-        resolve({ rps, p50Ms: toMs(p50), p99Ms: toMs(p99), errors });
+        resolve({ rps, requests, p50Ms: toMs(p50), p99Ms: toMs(p99), errors });
       },
     );
   });

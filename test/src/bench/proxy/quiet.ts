@@ -59,6 +59,11 @@ function benchTicks(): number {
   return descendants(process.pid).reduce((s, p) => s + ownTicks(p), 0);
 }
 
+/** CPU time (user + system) process `pid` has used so far, in ms (Linux clock ticks are 10 ms). */
+export function cpuMs(pid: number): number {
+  return ownTicks(pid) * 10;
+}
+
 /**
  * Measures, over a measurement, the share of the machine busy with work that is not ours: the total busy
  * time minus the time of this process tree. Sampling only before a measurement misses work that starts
