@@ -233,8 +233,14 @@ describe('meshscope collector with a port already taken', () => {
 });
 
 describe('meshscope agent: listener flags and V8 settings', () => {
-  /** Starts `meshscope agent` on free ports given as flags; resolves with its log once it says it started, then stops it. */
-  function agentLog(nodeOptions: string | undefined): Promise<string> {
+  /**
+   * Runs `meshscope agent` on free ports given as flags, plus `extra` flags; stops it once it says it
+   * started. Resolves with its exit code and log.
+   */
+  function runAgent(
+    nodeOptions: string | undefined,
+    extra: string[] = ['--collector-url', 'http://127.0.0.1:9/'],
+  ): Promise<{ code: number | null; out: string }> {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(MESHSCOPE_|CLICKHOUSE_|NODE_OPTIONS$)/.test(k)),
     );
@@ -252,10 +258,9 @@ describe('meshscope agent: listener flags and V8 settings', () => {
       '0',
       '--admin-port',
       '0',
-      '--collector-url',
-      'http://127.0.0.1:9/',
+      ...extra,
     ];
-    return new Promise<string>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -266,12 +271,18 @@ describe('meshscope agent: listener flags and V8 settings', () => {
       child.stdout.setEncoding('utf8').on('data', onData);
       child.stderr.setEncoding('utf8').on('data', onData);
       child.on('error', reject);
-      child.on('close', () => {
+      child.on('close', (code) => {
         clearTimeout(timer);
-        if (out.includes('agent started')) resolve(out);
-        else reject(new Error(`meshscope agent did not start:\n${out}`));
+        resolve({ code, out });
       });
     });
+  }
+
+  /** The log of an agent that started (rejects when it did not). */
+  async function agentLog(nodeOptions: string | undefined): Promise<string> {
+    const { out } = await runAgent(nodeOptions);
+    if (!out.includes('agent started')) throw new Error(`meshscope agent did not start:\n${out}`);
+    return out;
   }
 
   it('binds the ports given by --outbound-port and --admin-port (0: any free port, not the defaults)', async () => {
@@ -294,37 +305,12 @@ describe('meshscope agent: listener flags and V8 settings', () => {
   }, 60_000);
 
   it('--collector-ca-file that cannot be read: exits non-zero naming the setting', async () => {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(MESHSCOPE_|CLICKHOUSE_|NODE_OPTIONS$)/.test(k)),
-    );
-    const args = [
-      MAIN,
-      'agent',
-      '--workload',
-      'cli-test',
-      '--outbound-port',
-      '0',
-      '--inbound-port',
-      '0',
-      '--admin-port',
-      '0',
+    const { code, out } = await runAgent('--max-semi-space-size=2', [
       '--collector-url',
       'https://127.0.0.1:9/',
       '--collector-ca-file',
       '/nonexistent/collector-ca.pem',
-    ];
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let text = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
-      child.on('error', reject);
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        resolve({ code: c, out: text });
-      });
-    });
+    ]);
     expect(code).not.toBe(0);
     expect(out).toMatch(/telemetry\.collectorCaFile: .*ENOENT/);
     expect(out).not.toContain('agent started');

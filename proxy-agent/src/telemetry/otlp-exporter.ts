@@ -94,6 +94,9 @@ export class OtlpExporter {
   private readonly idle = new Set<() => void>();
   /** Basic credentials from the collector URL's user info, as `http.request` sent them */
   private readonly authorization: string | undefined;
+  /** the collector's address (both signals go to the same one) */
+  private readonly host: string;
+  private readonly port: number;
 
   constructor(
     private readonly opts: ExporterOptions,
@@ -108,7 +111,10 @@ export class OtlpExporter {
       const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
       this.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
     }
-    const secure = this.tracesUrl.protocol === 'https:';
+    const secure = u.protocol === 'https:';
+    // URL keeps an IPv6 literal in brackets; the socket wants the bare address
+    this.host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(u.port) || (secure ? 443 : 80);
     this.pools = new H1Pools({
       // one request per signal at a time
       maxConnections: 2,
@@ -279,10 +285,7 @@ export class OtlpExporter {
       const headers = ['content-type', 'application/x-protobuf', 'content-length', String(body.length)];
       if (this.opts.compression === 'gzip') headers.push('content-encoding', 'gzip');
       if (this.authorization) headers.push('authorization', this.authorization);
-      const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-      // URL keeps an IPv6 literal in brackets; the socket wants the bare address
-      const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-      const req = new H1Request(this.pools, host, port, {
+      const req = new H1Request(this.pools, this.host, this.port, {
         method: 'POST',
         path: url.pathname + url.search,
         headers,

@@ -55,6 +55,16 @@ async function startServer(handler: RequestHandler, opts: Partial<H1ServerOption
   return { server, port, accepted };
 }
 
+/** A server that echoes every request (`echo`), keeping the requests it saw. */
+async function echoServer(opts: Partial<H1ServerOptions> = {}): Promise<Started & { seen: ServerRequest[] }> {
+  const seen: ServerRequest[] = [];
+  const started = await startServer((req, res) => {
+    seen.push(req);
+    echo(req, res);
+  }, opts);
+  return { ...started, seen };
+}
+
 /** A raw client connection: what it received (bytes, FIN, close), and bounded waits on it. */
 class Raw {
   private readonly chunks: Buffer[] = [];
@@ -381,11 +391,7 @@ describe('h1-server: requests as the handler sees them', () => {
   });
 
   it('reads an HTTP/1.0 request in absolute form, which needs no Host', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     c.write('GET http://svc.example/abs?x=1 HTTP/1.0\r\nX-A: 1\r\n\r\n');
     await c.untilClosed();
@@ -414,11 +420,7 @@ describe('h1-server: requests as the handler sees them', () => {
   });
 
   it('reads a header named like an Object.prototype property (constructor) as sent', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     c.write(get('/', 'Constructor: x\r\nX-A: 1\r\n'));
     await c.responses(1);
@@ -429,11 +431,7 @@ describe('h1-server: requests as the handler sees them', () => {
   });
 
   it('keeps every header and the whole URL of a head with more than 32 headers (flushed by the parser in pieces)', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     const names: string[] = [];
     for (let i = 0; i < 40; i++) names.push(`X-H${i}`, `v${i}`);
@@ -636,11 +634,7 @@ describe('h1-server: pipelining', () => {
 
 describe('h1-server: request bodies', () => {
   it('delivers a Content-Length body sent in pieces through req.body', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     c.write('POST /cl HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhel');
     await sleep(20);
@@ -656,11 +650,7 @@ describe('h1-server: request bodies', () => {
   });
 
   it('delivers a chunked body (with a chunk extension) through req.body', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     c.write('POST /ch HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
     await sleep(20);
@@ -673,11 +663,7 @@ describe('h1-server: request bodies', () => {
   });
 
   it('has no body for Content-Length: 0, and an empty one for an empty chunked body', async () => {
-    const seen: ServerRequest[] = [];
-    const srv = await startServer((req, res) => {
-      seen.push(req);
-      echo(req, res);
-    });
+    const { seen, ...srv } = await echoServer();
     const c = await connect(srv.port);
     c.write(
       'POST /zero HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n' +

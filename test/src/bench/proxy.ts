@@ -16,7 +16,7 @@ import { AGENT_NODE_OPTIONS, initCa, type MeshCa } from '@meshscope/proxy-agent'
 import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
 import { fixedRate, rateClient, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
-import { cpuMs, waitForQuiet, watchOthers } from './proxy/quiet.js';
+import { waitForQuiet, watchCpu, watchOthers } from './proxy/quiet.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -202,16 +202,11 @@ async function main(): Promise<void> {
     await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
     noteBackground(t.name, await waitForQuiet());
     const others = watchOthers();
-    const cpuBefore = (t.pids ?? []).map(cpuMs);
+    const cpu = watchCpu(t.pids ?? []);
     const r = await wrk(t.port, t.host, WRK_SECONDS, CONNECTIONS);
-    const cpuAfter = (t.pids ?? []).map(cpuMs);
+    if (t.pids) cpuPerRequest.set(t.name, cpu(r.requests));
     peak.set(t.name, r);
     noteBackground(t.name, others());
-    if (t.pids)
-      cpuPerRequest.set(
-        t.name,
-        cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? NaN)) * 1000) / r.requests),
-      );
   }
   // Latency at a fixed rate in steady traffic: each target in turn, warm-up then the measured run, one
   // keep-alive client per target as a caller's pool would be.
@@ -222,17 +217,11 @@ async function main(): Promise<void> {
     noteBackground(t.name, await waitForQuiet());
     const others = watchOthers();
     const client = rateClient();
-    const cpuBefore = (t.pids ?? []).map(cpuMs);
+    const cpu = watchCpu(t.pids ?? []);
     rate.set(t.name, await fixedRate(t.port, t.host, RATE, RATE_SECONDS, client, RATE_WARMUP_SECONDS));
-    const cpuAfter = (t.pids ?? []).map(cpuMs);
+    if (t.pids) cpuAtRate.set(t.name, cpu(RATE * (RATE_SECONDS + RATE_WARMUP_SECONDS)));
     client.destroy();
     noteBackground(t.name, others());
-    const sent = RATE * (RATE_SECONDS + RATE_WARMUP_SECONDS);
-    if (t.pids)
-      cpuAtRate.set(
-        t.name,
-        cpuAfter.map((ms, i) => ((ms - (cpuBefore[i] ?? NaN)) * 1000) / sent),
-      );
   }
   clearInterval(sampler);
 

@@ -59,9 +59,13 @@ function benchTicks(): number {
   return descendants(process.pid).reduce((s, p) => s + ownTicks(p), 0);
 }
 
-/** CPU time (user + system) process `pid` has used so far, in ms (Linux clock ticks are 10 ms). */
-export function cpuMs(pid: number): number {
-  return ownTicks(pid) * 10;
+/**
+ * Starts counting the CPU time (user + system) of `pids`; the function returned gives each one's µs per
+ * request over `requests` requests since then (Linux clock ticks are 10 ms).
+ */
+export function watchCpu(pids: readonly number[]): (requests: number) => number[] {
+  const before = pids.map(ownTicks);
+  return (requests) => pids.map((p, i) => ((ownTicks(p) - (before[i] ?? NaN)) * 10_000) / requests);
 }
 
 /**
