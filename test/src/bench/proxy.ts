@@ -2,7 +2,9 @@
  * `npm run bench:proxy`: the same backend direct, through nginx (1 worker, keep-alive upstream) and
  * through one agent hop (outbound agent → inbound agent → backend, each agent its own process, telemetry
  * on with its defaults (1 % of traces sampled) and exporting to a local OTLP sink; also with every trace
- * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents). Prints
+ * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents), and
+ * through a bare relay pair: two processes of the agent's HTTP/1.1 server and client with none of the
+ * agent's work (proxy/relay.ts), the least a two-process hop costs here, not a target. Prints
  * peak throughput (wrk), latency in steady traffic at a fixed 1,000 req/s (open-loop Node generator,
  * timer-paced, after a warm-up at the same rate), each agent's CPU per request at peak, the agents' RSS,
  * and the mTLS listener's new-connection rate with full handshakes and with TLS 1.3 session resumption.
@@ -165,6 +167,10 @@ async function main(): Promise<void> {
   const backend = await start<{ port: number }>('backend.js');
   const backendPort = backend.msg.port;
   const nginx = await startNginx(backendPort);
+  // the least an agent hop must run: two processes of the agent's HTTP/1.1 parts (relay.ts)
+  const relayIn = await start<{ port: number }>('relay.js', [String(backendPort)]);
+  const relayOut = await start<{ port: number }>('relay.js', [String(relayIn.msg.port)]);
+  const relayPids = [relayOut.child.pid ?? 0, relayIn.child.pid ?? 0];
   const agent = await agentPair('on', backendPort, { collectorUrl: sink.url });
   const agentAll = await agentPair('all', backendPort, { collectorUrl: sink.url, samplingRatio: 1 });
   const agentOff = await agentPair('off', backendPort, { enabled: false });
@@ -182,6 +188,7 @@ async function main(): Promise<void> {
   const targets: Array<{ name: string; port: number; host: string; pids?: number[] }> = [
     { name: 'direct', port: backendPort, host: HOST },
     { name: 'nginx (1 worker)', port: nginx.port, host: HOST },
+    { name: 'bare relay pair', port: relayOut.msg.port, host: HOST, pids: relayPids },
     { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST, pids: agent.pids },
     { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST, pids: agentOff.pids },
     { name: 'agent hop, mTLS', port: agentMtls.outboundPort, host: HOST, pids: agentMtls.pids },
@@ -310,6 +317,11 @@ async function main(): Promise<void> {
   };
   process.stdout.write(
     `target: agent throughput >= 0.5 x nginx: ${f(agentRps / nginxRps)} x -> ${verdict(agentRps >= 0.5 * nginxRps, 'nginx (1 worker)', 'agent hop, telemetry on')}\n`,
+  );
+  // not a target: what two processes of the agent's HTTP parts reach here, with none of the agent's work
+  const relayRps = peak.get('bare relay pair')?.rps ?? NaN;
+  process.stdout.write(
+    `bare relay pair (the agent's HTTP/1.1 parts alone, two processes): ${f(relayRps / nginxRps)} x nginx; the agent hop reaches ${f(agentRps / relayRps)} x of it\n`,
   );
   process.stdout.write(
     `target: added p99 <= 1 ms per hop at 1,000 req/s: ${f(added)} ms for one hop -> ${verdict(added <= 1, 'direct', 'agent hop, telemetry on')}\n`,
