@@ -31,6 +31,7 @@ export interface EvaluatorDeps {
 
 export interface TickResult {
   transitions: Array<{ rule: string; fingerprint: string; transition: Transition }>;
+  /** outcomes of the sends that ended within the notifier's wait (all are recorded in the history) */
   notifications: HistoryEvent[];
 }
 
@@ -63,6 +64,7 @@ export class AlertEvaluator {
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#running;
+    await this.deps.notifier.idle();
   }
 
   /** Current instances (pending, firing, resolved), as the last evaluation left them. */
@@ -105,13 +107,8 @@ export class AlertEvaluator {
       .filter((s) => s.status !== 'pending' && !isSilenced(silences, s.labels, nowMs))
       .map((s) => ({ ...notifyAlert(s), receivers: receiversOf.get(s.rule) }));
     const changed = transitions.some((t) => t.transition === 'firing' || t.transition === 'resolved');
+    // recorded in the history by the notifier; a receiver that is slow to answer is not waited for
     const notifications = await this.deps.notifier.dispatch({ alerts, changed, nowMs });
-    await this.deps.store.appendHistory(notifications);
-    for (const n of notifications.filter((e) => e.event === 'notify_failed'))
-      this.deps.log?.warn(
-        { rule: n.rule, receiver: n.receiver, reason: n.message },
-        'alert notification failed',
-      );
     return { transitions, notifications };
   }
 

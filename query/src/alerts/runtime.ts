@@ -42,6 +42,7 @@ export async function createAlerting(deps: {
           externalUrl: config.externalUrl,
           evaluationIntervalSec: config.evaluationIntervalSec,
           cancel: cancel.signal,
+          log: deps.log,
         }),
         intervalSec: config.evaluationIntervalSec,
         now: deps.now,

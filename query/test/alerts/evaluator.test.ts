@@ -205,3 +205,61 @@ describe('alert evaluation over the rollups, with notifications', () => {
     await second.close();
   });
 });
+
+describe('a receiver that does not answer', () => {
+  it('holds neither the evaluation nor the other receivers, and its outcome is recorded when it ends', async () => {
+    const hung = await startReceiver();
+    hung.holding = true;
+    const quick = await startReceiver();
+    const hook = { type: 'webhook', groupWaitSec: 0, groupIntervalSec: 0, repeatIntervalSec: 3600 };
+    const { receivers } = alertsConfigSchema.parse({
+      receivers: [
+        // without the change, the evaluation waited for this one: up to 60 s here
+        { ...hook, name: 'hung', url: `${hung.url}/hook`, timeoutSec: 60, maxRetries: 0 },
+        { ...hook, name: 'quick', url: `${quick.url}/hook` },
+      ],
+    });
+    const rule = parseRule({
+      name: 'SlowReceiver',
+      scope: { service: 'payments' },
+      signal: { type: 'error_rate', window: '5m', threshold: 0.05 },
+      for: '1m',
+      minRequests: 50,
+    });
+    const store = new AlertStore(db.storage);
+    let nowMs = t0Ms;
+    const ev = new AlertEvaluator({
+      read: new ReadApi(db.storage, db.config.queryLimits),
+      store,
+      rules: new RuleRegistry([rule], store),
+      notifier: new Notifier({
+        receivers,
+        store,
+        externalUrl: 'http://meshscope.test',
+        evaluationIntervalSec: 15,
+      }),
+      intervalSec: 15,
+      now: () => nowMs,
+    });
+    await ev.tick();
+    nowMs += 60_000;
+    const firing = await ev.tick();
+    expect(firing.transitions.map((t) => t.transition)).toEqual(['firing']);
+    await hung.received(1);
+    // back from the evaluation while `hung` still holds its request; `quick` was not kept waiting
+    expect(firing.notifications.map((n) => [n.receiver, n.event])).toEqual([['quick', 'notified']]);
+    expect(quick.bodies).toHaveLength(1);
+
+    // the next evaluation leaves the busy receiver alone: no second request to it
+    nowMs += 15_000;
+    await ev.tick();
+    expect(hung.bodies).toHaveLength(1);
+
+    hung.release();
+    await ev.close(); // waits for the notifier's sends in flight
+    const history = await store.history({ startMs: 0, endMs: nowMs + 1, rule: 'SlowReceiver', limit: 100 });
+    const notified = history.filter((e) => e.event === 'notified').map((e) => e.receiver);
+    expect(notified.sort()).toEqual(['hung', 'quick']);
+    await Promise.all([hung.close(), quick.close()]);
+  });
+});

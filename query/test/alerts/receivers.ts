@@ -7,6 +7,10 @@ export interface Receiver {
   bodies: unknown[];
   /** the status of the next answers (change it to make the receiver fail) */
   status: number;
+  /** while true, bodies are recorded but not answered until `release()` (a receiver that hangs) */
+  holding: boolean;
+  /** answers every held request with `status` and stops holding */
+  release(): void;
   /** resolves once `n` bodies have arrived */
   received(n: number): Promise<void>;
   close(): Promise<void>;
@@ -25,10 +29,16 @@ export async function startReceiver(
   validate: (body: unknown, path: string) => void = () => undefined,
 ): Promise<Receiver> {
   const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const held: Array<() => void> = [];
   const receiver: Receiver = {
     url: '',
     bodies: [],
     status: 200,
+    holding: false,
+    release: () => {
+      receiver.holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
     received: (n) =>
       receiver.bodies.length >= n
         ? Promise.resolve()
@@ -41,7 +51,9 @@ export async function startReceiver(
         const body: unknown = JSON.parse(text);
         validate(body, req.url ?? '');
         receiver.bodies.push(body);
-        res.writeHead(receiver.status).end();
+        const answer = () => res.writeHead(receiver.status).end();
+        if (receiver.holding) held.push(answer);
+        else answer();
       } catch (err) {
         res.writeHead(400).end((err as Error).message);
       }

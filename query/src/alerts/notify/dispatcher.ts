@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { HistoryEvent } from '../../api/alerts.js';
 import type { GroupingReceiver, ReceiverConfig } from '../config.js';
 import type { AlertStore, GroupState } from '../store.js';
@@ -9,7 +10,13 @@ import { alertmanagerAlerts, slackMessage, webhookPayload } from './payloads.js'
  * Sends what the evaluator decided to every receiver: grouped notifications to webhooks and Slack (group
  * state persisted, so a restart neither repeats nor forgets a notification), and the full alert list to
  * Alertmanager (re-sent every resend delay while firing, at once on any change). Every outcome of a
- * grouped send and every failure is returned as a history event; nothing fails silently.
+ * grouped send and every failure is recorded as a history event (and a warning in the log for a failure);
+ * nothing fails silently.
+ *
+ * Receivers are independent of the evaluation and of each other, as Prometheus' notifier queue and
+ * Alertmanager's per-receiver pipelines are: a receiver that hangs holds itself for up to its timeout ×
+ * attempts plus backoff (~44 s with the defaults), and no rule's evaluation nor any other receiver waits
+ * for it. While it is busy, later dispatches skip it; its next turn plans from the alerts of that moment.
  */
 
 export interface DispatchInput {
@@ -27,7 +34,13 @@ export interface NotifierOptions {
   evaluationIntervalSec: number;
   /** aborted on shutdown: pending retries stop */
   cancel?: AbortSignal;
+  /** how long `dispatch` waits for the sends it started before returning (they go on after it) */
+  waitMs?: number;
+  log?: FastifyBaseLogger | undefined;
 }
+
+/** Long enough for a receiver that answers, short of holding the evaluation for one that does not. */
+const DEFAULT_WAIT_MS = 2000;
 
 export class Notifier {
   readonly #groups = new Map<string, Map<string, GroupState>>();
@@ -35,6 +48,10 @@ export class Notifier {
   readonly #lastPushMs = new Map<string, number>();
   /** failed groups wait a little before the next try instead of hammering a broken receiver every tick */
   readonly #retryAtMs = new Map<string, number>();
+  /** receivers whose sends of an earlier dispatch have not ended */
+  readonly #busy = new Map<string, Promise<HistoryEvent[]>>();
+  /** Alertmanager receivers that were busy when something changed: their next push is a change too */
+  readonly #missedChange = new Set<string>();
 
   constructor(private readonly opts: NotifierOptions) {}
 
@@ -46,16 +63,62 @@ export class Notifier {
     }
   }
 
+  /**
+   * Starts the sends of every receiver not still busy from an earlier dispatch, and waits for them up to
+   * `waitMs`. Returns the outcomes of those that ended within it; every outcome is recorded when its
+   * receiver's sends end, returned or not.
+   */
   async dispatch(input: DispatchInput): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    await Promise.all(
-      this.opts.receivers.map(async (r) => {
-        const alerts = input.alerts.filter((a) => !a.receivers || a.receivers.includes(r.name));
-        if (r.type === 'alertmanager') events.push(...(await this.#push(r, alerts, input)));
-        else events.push(...(await this.#grouped(r, alerts, input.nowMs)));
-      }),
-    );
-    return events;
+    const ended: HistoryEvent[] = [];
+    const started: Promise<void>[] = [];
+    for (const r of this.opts.receivers) {
+      if (this.#busy.has(r.name)) {
+        if (input.changed) this.#missedChange.add(r.name);
+        continue;
+      }
+      const alerts = input.alerts.filter((a) => !a.receivers || a.receivers.includes(r.name));
+      const run = this.#send(r, alerts, input)
+        .then(async (events) => {
+          await this.#record(events);
+          return events;
+        })
+        .catch((err: unknown) => {
+          this.opts.log?.error({ err, receiver: r.name }, 'alert notification failed unexpectedly');
+          return [];
+        })
+        .finally(() => this.#busy.delete(r.name));
+      this.#busy.set(r.name, run);
+      started.push(run.then((events) => void ended.push(...events)));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(started),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.waitMs ?? DEFAULT_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    return [...ended];
+  }
+
+  /** Resolves once no receiver has sends in flight (on shutdown, after `cancel` stopped their retries). */
+  async idle(): Promise<void> {
+    await Promise.all(this.#busy.values());
+  }
+
+  #send(r: ReceiverConfig, alerts: readonly NotifyAlert[], input: DispatchInput): Promise<HistoryEvent[]> {
+    if (r.type !== 'alertmanager') return this.#grouped(r, alerts, input.nowMs);
+    const changed = this.#missedChange.delete(r.name) || input.changed;
+    return this.#push(r, alerts, { ...input, changed });
+  }
+
+  async #record(events: readonly HistoryEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    for (const e of events)
+      if (e.event === 'notify_failed')
+        this.opts.log?.warn(
+          { rule: e.rule, receiver: e.receiver, reason: e.message },
+          'alert notification failed',
+        );
+    await this.opts.store.appendHistory(events);
   }
 
   async #grouped(
