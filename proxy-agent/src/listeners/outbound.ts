@@ -131,6 +131,8 @@ class OutboundExchange {
   private peerId: string | undefined;
   /** why the last TLS handshake to an upstream was refused, for the 503 body */
   private tlsFailure: string | undefined;
+  /** answered 503 UF: no connection to any endpoint it tried could be made, so no workload saw it */
+  private unreached = false;
 
   constructor(
     private readonly state: AgentState,
@@ -416,6 +418,7 @@ class OutboundExchange {
       case 'per-try-timeout':
         return this.reply(504, 'upstream request timeout', `${exhausted}UT`);
       case 'connect-failure':
+        this.unreached = true;
         return this.reply(
           503,
           `upstream connect error or disconnect/reset before headers. reset reason: connection failure${
@@ -590,6 +593,10 @@ class OutboundExchange {
   }
 
   private edge(): Edge {
+    // Unreached, the request is reported as Istio reports it without the callee's peer metadata: the
+    // destination workload unknown. That is also what tells the read side that no inbound agent counted
+    // it, so the callee's error rate includes it.
+    if (this.unreached) return outboundEdge(this.state, this.def, undefined, undefined, this.host);
     return outboundEdge(this.state, this.def, this.ep, this.peer, this.host, this.peerId);
   }
 
@@ -648,9 +655,10 @@ export function outboundEdge(
   const own = state.identity;
   const security = peerId ? 'mutual_tls' : 'none';
   if (!def || !ep) {
-    // No endpoint was reached (no route, a fault abort, no healthy endpoint, pool overflow): as Istio reports
-    // it, the destination service is known once a cluster was chosen and only the workload side is unknown,
-    // which is also how the read side knows no inbound agent saw the request.
+    // No endpoint was reached (no route, a fault abort, no healthy endpoint, pool overflow, no connection
+    // to any endpoint tried): as Istio reports it, the destination service is known once a cluster was
+    // chosen and only the workload side is unknown, which is also how the read side knows no inbound
+    // agent saw the request.
     const service = def?.host ?? host;
     return metrics.edge(`local|${service}`, () => ({
       reporter: 'source',

@@ -8,10 +8,20 @@ import {
   SERVER_DURATION_METRIC,
 } from '@meshscope/collector/conventions';
 import { type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
+import { createServer } from 'node:net';
 import { type Backend, request, serviceEntry, silent, startBackend, tempDir, writeFile } from '../helpers.js';
 import { OtlpSink } from '../otlp-sink.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+/** A port that was free a moment ago and has nobody listening now (connection refused). */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 const PARENT = '00f067aa0ba902b7';
 
 describe('trace context and OTLP export across one hop (outbound → inbound → app)', () => {
@@ -57,6 +67,7 @@ describe('trace context and OTLP export across one hop (outbound → inbound →
       dir,
       'mesh.yaml',
       `${serviceEntry('reviews.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0, labels: { app: 'reviews', version: 'v1' } }])}---
+${serviceEntry('ratings.default.svc.cluster.local', [{ port: await refusedPort(), labels: { app: 'ratings', version: 'v1' } }])}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: reviews }
@@ -225,6 +236,30 @@ spec:
     expect(r.body).toContain('istio_request_duration_milliseconds_bucket{');
     const ib = await request(inbound.ports.admin, { path: '/metrics' });
     expect(ib.body).toMatch(/istio_requests_total\{reporter="destination",source_workload="productpage-v1"/);
+  });
+
+  it('reports a request no endpoint could be connected to (503 UF) with the destination workload unknown', async () => {
+    // As Istio does without the callee's peer metadata; it is also how the read side knows that no inbound
+    // agent counted the request, so that the callee's error rate includes it.
+    const r = await request(outbound.ports.outbound, { host: 'ratings:80', path: '/' });
+    expect(r.status).toBe(503);
+    const isUf = (p: (typeof sink.points)[number]) =>
+      p.name === CLIENT_DURATION_METRIC &&
+      p.attributes[MeshAttr.destinationService] === 'ratings.default.svc.cluster.local';
+    await sink.until(() => sink.points.some(isUf));
+    const point = sink.points.find(isUf);
+    expect(point?.attributes).toMatchObject({
+      [MeshAttr.responseCode]: '503',
+      [MeshAttr.responseFlags]: 'URX,UF', // the mesh default retried the connection, as Envoy does
+      [MeshAttr.destinationWorkload]: 'unknown',
+      [MeshAttr.sourceWorkload]: 'productpage-v1',
+    });
+    const m = await request(outbound.ports.admin, { path: '/metrics' });
+    const line = m.body
+      .split('\n')
+      .find((l) => l.startsWith('istio_requests_total{') && l.includes('destination_service="ratings.'));
+    expect(line).toContain('destination_workload="unknown"');
+    expect(line).toContain('response_flags="URX,UF"');
   });
 });
 

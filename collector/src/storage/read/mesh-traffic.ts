@@ -13,7 +13,7 @@ import { Params } from './sql.js';
  * - source reports only for destination services that no inbound agent reported in the window (callees
  *   outside the mesh, or whose agent does not export), and always for requests that never reached a
  *   destination workload (destination_workload 'unknown' from a caller agent: fault aborts, no healthy
- *   endpoint, pool overflow), which no inbound agent can have seen;
+ *   endpoint, pool overflow, no connection to any endpoint (503 UF)), which no inbound agent can have seen;
  * - span-paired edges (reporter 'spans') only for destinations no agent reported at all.
  *
  * Because the choice is made on rows, any grouping (service, version, workload; by caller or not) sums
