@@ -12,7 +12,8 @@
  * `Expect: 100-continue` answered at once (417 for other expectations), a Host header required on HTTP/1.1,
  * request bodies as Readables with backpressure (read and dropped when the handler answered without them),
  * Content-Length or chunked responses (close-delimited for HTTP/1.0 callers), HEAD/204/304 without a body,
- * a `Date` header, `Upgrade` handed to 'upgrade' listeners with the bytes read past the head, 400/431/408
+ * a `Date` header, `Upgrade` handed to 'upgrade' listeners with the bytes read past the head (once the
+ * answers owed before it are written), 400/431/408
  * answers to malformed, oversized or too slow heads, half-closed callers still answered, and the
  * keepAliveTimeout/headersTimeout of `SERVER_OPTIONS`.
  */
@@ -307,6 +308,11 @@ class ServerConnection {
   /** when the connection last became idle (no request read or owed) */
   idleSince: number;
   private upgradeReq: Request | undefined;
+  /**
+   * An upgrade pipelined behind requests still owed answers: it takes the socket once they are written
+   * (answers go out in request order). Until then the socket is paused.
+   */
+  private heldUpgrade: { req: Request; head: Buffer } | undefined;
   private closed = false;
   /** the socket was handed to an upgrade tunnel */
   detached = false;
@@ -352,9 +358,20 @@ class ServerConnection {
     const up = this.upgradeReq;
     if (up) {
       this.upgradeReq = undefined;
-      this.detach();
-      this.server.emit('upgrade', up, this.socket, d.subarray(r));
+      // Handed over at once, the tunnel would own a socket that earlier answers are still to be written
+      // to, and those exchanges would never learn that it closed.
+      if (this.queue.length > 0) {
+        this.heldUpgrade = { req: up, head: d.subarray(r) };
+        this.socket.pause();
+        return;
+      }
+      this.upgrade(up, d.subarray(r));
     }
+  }
+
+  private upgrade(req: Request, head: Buffer): void {
+    this.detach();
+    this.server.emit('upgrade', req, this.socket, head);
   }
 
   private onHead(
@@ -456,6 +473,7 @@ class ServerConnection {
 
   /** Reads again unless too many answers are owed or the body being read waits for its reader. */
   private resumeReading(): void {
+    if (this.heldUpgrade) return;
     if (this.queue.length <= 16 && this.parsing?.body?.resumeSocket === undefined) this.socket.resume();
   }
 
@@ -473,6 +491,15 @@ class ServerConnection {
     }
     if (!res.keepAlive) return this.end();
     const next = q[0];
+    const held = this.heldUpgrade;
+    if (!next && held) {
+      // after the handler that wrote this answer has returned, as a next request is dispatched
+      this.heldUpgrade = undefined;
+      process.nextTick(() => {
+        if (!this.closed) this.upgrade(held.req, held.head);
+      });
+      return;
+    }
     this.resumeReading();
     if (next) {
       process.nextTick(() => {

@@ -1389,6 +1389,33 @@ describe('h1-server: upgrade', () => {
     await c.until((r) => r.text === 'ABC', 'the echoed bytes');
     expect(heads).toEqual([0]);
   });
+  it('holds an upgrade pipelined behind a request until that answer is written, then hands it over', async () => {
+    // Handed over at once, the tunnel's bytes went out before the earlier answer, and that exchange never
+    // learned when the socket closed (the agent's in-flight gauge stayed up: found by fuzz.test.ts).
+    const heads: string[] = [];
+    const closed: string[] = [];
+    const srv = await startServer((req, res) => {
+      res.on('close', () => closed.push(req.url));
+      setTimeout(() => echo(req, res), 50);
+    });
+    srv.server.on('upgrade', (_req: ServerRequest, socket: net.Socket, head: Buffer) => {
+      heads.push(head.toString('latin1'));
+      socket.on('error', () => {});
+      cleanups.push(() => void socket.destroy());
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+      socket.write(head);
+      socket.pipe(socket);
+    });
+    const c = await connect(srv.port);
+    c.write(`${get('/slow')}GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\nearly;`);
+    const switched = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n';
+    await c.until((r) => r.text.endsWith(`${switched}early;`), 'the 101 and the early bytes');
+    c.write('late;');
+    await c.until((r) => r.text.endsWith('early;late;'), 'the echo of later bytes');
+    expect(norm(c.text)).toBe(`${plain('GET /slow')}${switched}early;late;`);
+    expect(heads).toEqual(['early;']);
+    expect(closed).toEqual(['/slow']);
+  });
 });
 
 describe('h1-server: serve(socket, first)', () => {
