@@ -13,8 +13,8 @@
  * request bodies as Readables with backpressure (read and dropped when the handler answered without them),
  * Content-Length or chunked responses (close-delimited for HTTP/1.0 callers), HEAD/204/304 without a body,
  * a `Date` header, `Upgrade` handed to 'upgrade' listeners with the bytes read past the head (once the
- * answers owed before it are written), 400/431/408
- * answers to malformed, oversized or too slow heads, half-closed callers still answered, and the
+ * answers owed before it are written), 400/431/408 answers to malformed, oversized or too slow heads,
+ * half-closed callers still answered, and the
  * keepAliveTimeout/headersTimeout of `SERVER_OPTIONS`.
  */
 import { EventEmitter } from 'node:events';
