@@ -302,24 +302,39 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   warnStrictWithoutTls();
 
   let reloading: Promise<boolean> = Promise.resolve(false);
+  const reject = (source: string, issues: ConfigIssue[]): false => {
+    for (const i of issues)
+      log.error(
+        { resource: i.resource, field: i.field, reason: i.reason },
+        `config rejected, keeping version ${version}: ${formatIssue(i)}`,
+      );
+    events.emit('rejected', { source, issues });
+    return false;
+  };
   const reloadNow = async (): Promise<boolean> => {
-    const [m, r] = await Promise.all([loadMesh(), loadRegistry()]);
-    if (!m.ok || !r.ok) {
-      const source = !m.ok ? (config.meshConfigFile ?? '') : (config.registryFile ?? '');
-      const issues = [...(m.ok ? [] : m.issues), ...(r.ok ? [] : r.issues)];
-      for (const i of issues)
-        log.error(
-          { resource: i.resource, field: i.field, reason: i.reason },
-          `config rejected, keeping version ${version}: ${formatIssue(i)}`,
-        );
-      events.emit('rejected', { source, issues });
-      return false;
+    let table: RouteTable;
+    let m: Awaited<ReturnType<typeof loadMesh>>;
+    let r: Awaited<ReturnType<typeof loadRegistry>>;
+    try {
+      [m, r] = await Promise.all([loadMesh(), loadRegistry()]);
+      if (!m.ok || !r.ok) {
+        const source = !m.ok ? (config.meshConfigFile ?? '') : (config.registryFile ?? '');
+        return reject(source, [...(m.ok ? [] : m.issues), ...(r.ok ? [] : r.issues)]);
+      }
+      table = new RouteTable(m.config, r.services, ns, version + 1, self);
+    } catch (e) {
+      // A file the checks above let through but that still cannot be applied: refused like any other, and
+      // never an exception out of a file watcher (that would end the process).
+      const source = config.meshConfigFile ?? config.registryFile ?? '';
+      return reject(source, [
+        { resource: source, field: '', reason: `cannot apply: ${(e as Error).message}` },
+      ]);
     }
     version++;
     currentMesh = m.config;
     currentRegistry = r.services;
     // Requests in flight keep the table they started with; new ones take this one.
-    state.table = new RouteTable(currentMesh, currentRegistry, ns, version, self);
+    state.table = table;
     warnStrictWithoutTls();
     log.info({ version }, 'config applied');
     events.emit('applied', { version });

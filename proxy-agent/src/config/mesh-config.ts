@@ -37,7 +37,15 @@ export function parseMeshConfig(text: string, defaultNamespace = 'default'): Mes
       for (const e of doc.errors) issues.push({ resource: label, field: '', reason: `YAML: ${e.message}` });
       continue;
     }
-    const value: unknown = doc.toJS();
+    // Aliases are resolved here, not while parsing: an alias to no anchor, or more aliases than yaml
+    // allows (its guard against alias bombs), throws. Uncaught, it crashed the agent on hot reload.
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (e) {
+      issues.push({ resource: label, field: '', reason: `YAML: ${(e as Error).message}` });
+      continue;
+    }
     if (value === null || value === undefined) continue;
     const env = envelope.safeParse(value);
     if (!env.success) {

@@ -75,6 +75,22 @@ describe('hot reload', () => {
     await v2.close();
   });
 
+  it('refuses a file whose YAML cannot be converted (an alias to no anchor) and keeps serving', async () => {
+    // found by fuzzing: the conversion threw out of the file watcher and ended the agent's process
+    const app = await startBackend('app');
+    const base = serviceEntry('svc.default.svc.cluster.local', [{ port: app.port }]);
+    const { agent, file } = await agentWith(base, {}, silent);
+    const rejected = once(agent.events, 'rejected');
+    writeFileSync(file, base + routeTo('v1').replace('host: svc,', 'host: *svc,'));
+    const [event] = (await rejected) as [{ issues: Array<{ resource: string; reason: string }> }];
+    expect(event.issues.map((i) => i.resource)).toEqual(['document 3']);
+    expect(event.issues[0]?.reason).toMatch(/^YAML: Unresolved alias/);
+    expect((await request(agent.ports.outbound, { host: 'svc' })).body).toBe('app');
+    expect(agent.configVersion).toBe(1);
+    await agent.close();
+    await app.close();
+  });
+
   it('reloads the static-file registry too', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');
