@@ -312,16 +312,18 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     return false;
   };
   const reloadNow = async (): Promise<boolean> => {
-    let table: RouteTable;
-    let m: Awaited<ReturnType<typeof loadMesh>>;
-    let r: Awaited<ReturnType<typeof loadRegistry>>;
+    let next: { mesh: MeshConfig; registry: ServiceModel[]; table: RouteTable };
     try {
-      [m, r] = await Promise.all([loadMesh(), loadRegistry()]);
+      const [m, r] = await Promise.all([loadMesh(), loadRegistry()]);
       if (!m.ok || !r.ok) {
         const source = !m.ok ? (config.meshConfigFile ?? '') : (config.registryFile ?? '');
         return reject(source, [...(m.ok ? [] : m.issues), ...(r.ok ? [] : r.issues)]);
       }
-      table = new RouteTable(m.config, r.services, ns, version + 1, self);
+      next = {
+        mesh: m.config,
+        registry: r.services,
+        table: new RouteTable(m.config, r.services, ns, version + 1, self),
+      };
     } catch (e) {
       // A file the checks above let through but that still cannot be applied: refused like any other, and
       // never an exception out of a file watcher (that would end the process).
@@ -331,10 +333,10 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
       ]);
     }
     version++;
-    currentMesh = m.config;
-    currentRegistry = r.services;
+    currentMesh = next.mesh;
+    currentRegistry = next.registry;
     // Requests in flight keep the table they started with; new ones take this one.
-    state.table = table;
+    state.table = next.table;
     warnStrictWithoutTls();
     log.info({ version }, 'config applied');
     events.emit('applied', { version });

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H1Pools, H1Request, type H1Response, type PoolOptions } from '../../src/listeners/h1-client.js';
-import { bounded, sha256, sleep, waitFor } from '../helpers.js';
+import { bounded, deadPort, sha256, sleep, waitFor } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures
@@ -210,15 +210,6 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** A port on 127.0.0.1 with nothing listening. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 // ---------------------------------------------------------------------------------------------------

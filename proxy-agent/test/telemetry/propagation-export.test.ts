@@ -8,20 +8,20 @@ import {
   SERVER_DURATION_METRIC,
 } from '@meshscope/collector/conventions';
 import { type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
-import { createServer } from 'node:net';
-import { type Backend, request, serviceEntry, silent, startBackend, tempDir, writeFile } from '../helpers.js';
+import {
+  type Backend,
+  deadPort,
+  request,
+  serviceEntry,
+  silent,
+  startBackend,
+  tempDir,
+  writeFile,
+} from '../helpers.js';
 import { OtlpSink } from '../otlp-sink.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-/** A port that was free a moment ago and has nobody listening now (connection refused). */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 const PARENT = '00f067aa0ba902b7';
 
 describe('trace context and OTLP export across one hop (outbound → inbound → app)', () => {
@@ -67,7 +67,7 @@ describe('trace context and OTLP export across one hop (outbound → inbound →
       dir,
       'mesh.yaml',
       `${serviceEntry('reviews.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0, labels: { app: 'reviews', version: 'v1' } }])}---
-${serviceEntry('ratings.default.svc.cluster.local', [{ port: await refusedPort(), labels: { app: 'ratings', version: 'v1' } }])}---
+${serviceEntry('ratings.default.svc.cluster.local', [{ port: await deadPort(), labels: { app: 'ratings', version: 'v1' } }])}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: reviews }

@@ -1,6 +1,7 @@
 import { ReadApi } from '@meshscope/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { AlertRule } from '../../src/api/alerts.js';
 import { alertsConfigSchema, type AlertsConfig } from '../../src/alerts/config.js';
 import { AlertEvaluator } from '../../src/alerts/evaluator.js';
 import { Notifier } from '../../src/alerts/notify/dispatcher.js';
@@ -95,19 +96,23 @@ const RULE = parseRule({
   annotations: { summary: '{{service}} fails {{value}} of requests (threshold {{threshold}})' },
 });
 
-function evaluator(store: AlertStore): AlertEvaluator {
+/** An evaluator of RULE over the seeded rollups, notifying the receivers above (or `o`'s), at `clockMs`. */
+function evaluator(
+  store: AlertStore,
+  o: { rule?: AlertRule; receivers?: AlertsConfig['receivers']; now?: () => number } = {},
+): AlertEvaluator {
   return new AlertEvaluator({
     read: new ReadApi(db.storage, db.config.queryLimits),
     store,
-    rules: new RuleRegistry([RULE], store),
+    rules: new RuleRegistry([o.rule ?? RULE], store),
     notifier: new Notifier({
-      receivers: config.receivers,
+      receivers: o.receivers ?? config.receivers,
       store,
       externalUrl: config.externalUrl,
       evaluationIntervalSec: 15,
     }),
     intervalSec: 15,
-    now: () => clockMs,
+    now: o.now ?? (() => clockMs),
   });
 }
 
@@ -219,28 +224,11 @@ describe('a receiver that does not answer', () => {
         { ...hook, name: 'quick', url: `${quick.url}/hook` },
       ],
     });
-    const rule = parseRule({
-      name: 'SlowReceiver',
-      scope: { service: 'payments' },
-      signal: { type: 'error_rate', window: '5m', threshold: 0.05 },
-      for: '1m',
-      minRequests: 50,
-    });
     const store = new AlertStore(db.storage);
     let nowMs = t0Ms;
-    const ev = new AlertEvaluator({
-      read: new ReadApi(db.storage, db.config.queryLimits),
-      store,
-      rules: new RuleRegistry([rule], store),
-      notifier: new Notifier({
-        receivers,
-        store,
-        externalUrl: 'http://meshscope.test',
-        evaluationIntervalSec: 15,
-      }),
-      intervalSec: 15,
-      now: () => nowMs,
-    });
+    // RULE under its own name, so the first test's state and history stay apart
+    const rule = { ...RULE, name: 'SlowReceiver', scope: { service: 'payments' } };
+    const ev = evaluator(store, { rule, receivers, now: () => nowMs });
     await ev.tick();
     nowMs += 60_000;
     const firing = await ev.tick();
