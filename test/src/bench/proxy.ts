@@ -3,10 +3,13 @@
  * through one agent hop (outbound agent → inbound agent → backend, each agent its own process, telemetry
  * on with its defaults (1 % of traces sampled) and exporting to a local OTLP sink; also with every trace
  * sampled and with telemetry off, to show what telemetry costs; and with mTLS between the agents), and
- * through a bare relay pair: two processes of the agent's HTTP/1.1 server and client with none of the
- * agent's work (proxy/relay.ts), the least a two-process hop costs here, not a target. Prints
- * peak throughput (wrk), latency in steady traffic at a fixed 1,000 req/s (open-loop Node generator,
- * timer-paced, after a warm-up at the same rate), each agent's CPU per request at peak, the agents' RSS,
+ * through two references that are not targets: a bare relay pair, two processes of the agent's HTTP/1.1
+ * server and client with none of the agent's work (proxy/relay.ts), the least a hop of ours costs here;
+ * and a minimal relay pair, two processes of Node's llhttp binding and sockets with nothing else
+ * (proxy/minimal-relay.ts), the most any Node HTTP hop reaches here. Prints peak throughput (wrk),
+ * latency in steady traffic at a fixed 1,000 req/s (open-loop Node generator, timer-paced, after a
+ * warm-up at the same rate), CPU per request of nginx's worker and of each relay and agent process, in
+ * user space and in the kernel, at peak and at 1,000 req/s, the agents' RSS,
  * and the mTLS listener's new-connection rate with full handshakes and with TLS 1.3 session resumption.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -18,7 +21,7 @@ import { AGENT_NODE_OPTIONS, initCa, type MeshCa } from '@meshscope/proxy-agent'
 import { type ClientFiles, handshakeRate } from './proxy/handshakes.js';
 import { fixedRate, rateClient, type RateResult, wrk, type WrkResult } from './proxy/load.js';
 import { startNginx } from './proxy/nginx.js';
-import { waitForQuiet, watchCpu, watchOthers } from './proxy/quiet.js';
+import { type CpuPerRequest, waitForQuiet, watchCpu, watchOthers } from './proxy/quiet.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRK_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -171,6 +174,10 @@ async function main(): Promise<void> {
   const relayIn = await start<{ port: number }>('relay.js', [String(backendPort)]);
   const relayOut = await start<{ port: number }>('relay.js', [String(relayIn.msg.port)]);
   const relayPids = [relayOut.child.pid ?? 0, relayIn.child.pid ?? 0];
+  // the most a Node hop can reach: two processes of llhttp and sockets alone (minimal-relay.ts)
+  const minimalIn = await start<{ port: number }>('minimal-relay.js', [String(backendPort)]);
+  const minimalOut = await start<{ port: number }>('minimal-relay.js', [String(minimalIn.msg.port)]);
+  const minimalPids = [minimalOut.child.pid ?? 0, minimalIn.child.pid ?? 0];
   const agent = await agentPair('on', backendPort, { collectorUrl: sink.url });
   const agentAll = await agentPair('all', backendPort, { collectorUrl: sink.url, samplingRatio: 1 });
   const agentOff = await agentPair('off', backendPort, { enabled: false });
@@ -187,7 +194,13 @@ async function main(): Promise<void> {
 
   const targets: Array<{ name: string; port: number; host: string; pids?: number[] }> = [
     { name: 'direct', port: backendPort, host: HOST },
-    { name: 'nginx (1 worker)', port: nginx.port, host: HOST },
+    {
+      name: 'nginx (1 worker)',
+      port: nginx.port,
+      host: HOST,
+      pids: nginx.workerPid ? [nginx.workerPid] : [],
+    },
+    { name: 'minimal relay pair', port: minimalOut.msg.port, host: HOST, pids: minimalPids },
     { name: 'bare relay pair', port: relayOut.msg.port, host: HOST, pids: relayPids },
     { name: 'agent hop, telemetry on', port: agent.outboundPort, host: HOST, pids: agent.pids },
     { name: 'agent hop, telemetry off', port: agentOff.outboundPort, host: HOST, pids: agentOff.pids },
@@ -203,8 +216,8 @@ async function main(): Promise<void> {
   const background = new Map<string, number>();
   const noteBackground = (name: string, share: number) =>
     background.set(name, Math.max(background.get(name) ?? 0, share));
-  // CPU per request of each agent at saturation (outbound, inbound), from /proc over the wrk run
-  const cpuPerRequest = new Map<string, number[]>();
+  // CPU per request of nginx's worker and of each relay and agent process at saturation, from /proc over the wrk run
+  const cpuPerRequest = new Map<string, CpuPerRequest[]>();
   for (const t of targets) {
     await wrk(t.port, t.host, 2, CONNECTIONS); // warm-up: JIT, pools
     noteBackground(t.name, await waitForQuiet());
@@ -218,8 +231,8 @@ async function main(): Promise<void> {
   // Latency at a fixed rate in steady traffic: each target in turn, warm-up then the measured run, one
   // keep-alive client per target as a caller's pool would be.
   const rate = new Map<string, RateResult>();
-  // CPU per request of each agent at 1,000 req/s (warm-up included), as at peak
-  const cpuAtRate = new Map<string, number[]>();
+  // the same at 1,000 req/s (warm-up included)
+  const cpuAtRate = new Map<string, CpuPerRequest[]>();
   for (const t of targets) {
     noteBackground(t.name, await waitForQuiet());
     const others = watchOthers();
@@ -282,10 +295,15 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write('\n');
-  // At peak the agents are saturated and batch work per wake-up; at 1,000 req/s each request wakes them.
-  for (const [name, us] of cpuPerRequest)
+  // At peak the processes are saturated and batch work per wake-up; at 1,000 req/s each request wakes them.
+  // User space against kernel tells HTTP work in the process from the socket calls every proxy makes.
+  const cpuText = (xs: readonly CpuPerRequest[] | undefined) =>
+    (xs ?? [])
+      .map((c) => `${f(c.user + c.system, 1)} (${f(c.user, 1)} user + ${f(c.system, 1)} kernel)`)
+      .join(', ');
+  for (const [name, at] of cpuPerRequest)
     process.stdout.write(
-      `${name.padEnd(26)} CPU per request (outbound, inbound): at peak ${us.map((x) => f(x, 1)).join(' µs, ')} µs; at ${RATE} req/s ${(cpuAtRate.get(name) ?? []).map((x) => f(x, 1)).join(' µs, ')} µs\n`,
+      `${name.padEnd(26)} CPU µs per request (${at.length === 1 ? 'worker' : 'outbound, inbound'}): at peak ${cpuText(at)}; at ${RATE} req/s ${cpuText(cpuAtRate.get(name))}\n`,
     );
   process.stdout.write('\n');
   const rss = (pids: number[]) => pids.map((p) => f(peakRss.get(p) ?? NaN, 1)).join(' MB, ');
@@ -318,8 +336,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `target: agent throughput >= 0.5 x nginx: ${f(agentRps / nginxRps)} x -> ${verdict(agentRps >= 0.5 * nginxRps, 'nginx (1 worker)', 'agent hop, telemetry on')}\n`,
   );
-  // not a target: what two processes of the agent's HTTP parts reach here, with none of the agent's work
+  // not targets: what two processes of the agent's HTTP parts reach here, with none of the agent's work,
+  // and what two processes of Node's HTTP parser and sockets reach, with nothing else
   const relayRps = peak.get('bare relay pair')?.rps ?? NaN;
+  const minimalRps = peak.get('minimal relay pair')?.rps ?? NaN;
+  process.stdout.write(
+    `minimal relay pair (Node's llhttp and sockets alone, two processes): ${f(minimalRps / nginxRps)} x nginx\n`,
+  );
   process.stdout.write(
     `bare relay pair (the agent's HTTP/1.1 parts alone, two processes): ${f(relayRps / nginxRps)} x nginx; the agent hop reaches ${f(agentRps / relayRps)} x of it\n`,
   );

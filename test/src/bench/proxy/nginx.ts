@@ -1,6 +1,6 @@
 /** nginx as the reference proxy: one worker, keep-alive to the upstream, config generated into a temp dir. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,10 @@ async function freePort(): Promise<number> {
 
 export interface Nginx {
   port: number;
+  /** the master process */
   pid: number;
+  /** the worker that proxies (its CPU is what a request costs nginx) */
+  workerPid: number;
   stop(): Promise<void>;
 }
 
@@ -65,9 +68,17 @@ http {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 25));
   }
+  const pid = proc.pid ?? 0;
+  let workerPid = 0;
+  try {
+    workerPid = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+  } catch {
+    // no /proc: the bench prints n/a for nginx's CPU
+  }
   return {
     port,
-    pid: proc.pid ?? 0,
+    pid,
+    workerPid,
     stop: () =>
       new Promise<void>((resolve) => {
         proc.once('exit', () => resolve());

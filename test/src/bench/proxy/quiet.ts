@@ -29,16 +29,25 @@ export async function waitForQuiet(limit = 0.15, maxWaitMs = 5000): Promise<numb
   return share;
 }
 
-function ownTicks(pid: number): number {
+/** utime and stime of `pid` in clock ticks (10 ms), with its waited-for children's when it is this process. */
+function ticks(pid: number): { user: number; system: number } {
   try {
     // fields after the command name (which may hold spaces): utime, stime are the 12th and 13th
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const waited = pid === process.pid ? Number(f[13]) + Number(f[14]) : 0;
-    return Number(f[11]) + Number(f[12]) + waited;
+    const self = pid === process.pid;
+    return {
+      user: Number(f[11]) + (self ? Number(f[13]) : 0),
+      system: Number(f[12]) + (self ? Number(f[14]) : 0),
+    };
   } catch {
-    return 0; // gone: a waited-for child's time moved to our cutime
+    return { user: 0, system: 0 }; // gone: a waited-for child's time moved to our cutime
   }
+}
+
+function ownTicks(pid: number): number {
+  const t = ticks(pid);
+  return t.user + t.system;
 }
 
 function descendants(pid: number, out: number[] = []): number[] {
@@ -59,13 +68,27 @@ function benchTicks(): number {
   return descendants(process.pid).reduce((s, p) => s + ownTicks(p), 0);
 }
 
+/** CPU time of one process per request, in µs: in user space and in the kernel. */
+export interface CpuPerRequest {
+  user: number;
+  system: number;
+}
+
 /**
- * Starts counting the CPU time (user + system) of `pids`; the function returned gives each one's µs per
- * request over `requests` requests since then (Linux clock ticks are 10 ms).
+ * Starts counting the CPU time of `pids`; the function returned gives each one's µs per request over
+ * `requests` requests since then (Linux clock ticks are 10 ms).
  */
-export function watchCpu(pids: readonly number[]): (requests: number) => number[] {
-  const before = pids.map(ownTicks);
-  return (requests) => pids.map((p, i) => ((ownTicks(p) - (before[i] ?? NaN)) * 10_000) / requests);
+export function watchCpu(pids: readonly number[]): (requests: number) => CpuPerRequest[] {
+  const before = pids.map(ticks);
+  return (requests) =>
+    pids.map((p, i) => {
+      const a = before[i] ?? { user: NaN, system: NaN };
+      const b = ticks(p);
+      return {
+        user: ((b.user - a.user) * 10_000) / requests,
+        system: ((b.system - a.system) * 10_000) / requests,
+      };
+    });
 }
 
 /**
