@@ -13,7 +13,8 @@
  * request bodies as Readables with backpressure (read and dropped when the handler answered without them),
  * Content-Length or chunked responses (close-delimited for HTTP/1.0 callers), HEAD/204/304 without a body,
  * a `Date` header, `Upgrade` handed to 'upgrade' listeners with the bytes read past the head (once the
- * answers owed before it are written), 400/431/408 answers to malformed, oversized or too slow heads,
+ * answers owed before it are written) except `Upgrade: h2c`, which is served as a plain HTTP/1.1 request
+ * without its upgrade headers (as Envoy does), 400/431/408 answers to malformed, oversized or too slow heads,
  * half-closed callers still answered, and the
  * keepAliveTimeout/headersTimeout of `SERVER_OPTIONS`.
  */
@@ -87,6 +88,32 @@ export class RequestBody extends Readable {
     this.resumeSocket = undefined;
     r?.();
   }
+}
+
+/** `Upgrade: h2c` (RFC 7540 §3.2; dropped by RFC 9113): HTTP/2 over cleartext, asked for in an HTTP/1.1 request. */
+function isH2cUpgrade(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() === 'h2c';
+}
+
+/** The head without its h2c upgrade: no Upgrade or HTTP2-Settings, and neither named in Connection. */
+function withoutH2cUpgrade(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade' || lower === 'http2-settings') continue;
+    let value = raw[i + 1] as string;
+    if (lower === 'connection') {
+      value = value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '' && !/^(upgrade|http2-settings)$/i.test(t))
+        .join(', ');
+      if (value === '') continue;
+    }
+    out.push(name, value);
+  }
+  return out;
 }
 
 let dateCache = '';
@@ -313,6 +340,8 @@ class ServerConnection {
    * (answers go out in request order). Until then the socket is paused.
    */
   private heldUpgrade: { req: Request; head: Buffer } | undefined;
+  /** an h2c upgrade was served as plain HTTP/1.1: llhttp stopped after it and must start afresh */
+  private restartParser = false;
   private closed = false;
   /** the socket was handed to an upgrade tunnel */
   detached = false;
@@ -355,6 +384,13 @@ class ServerConnection {
     if (this.ending) return;
     const r = this.parser.execute(d);
     if (typeof r !== 'number') return this.onParseError(r);
+    if (this.restartParser) {
+      // llhttp took the request for an upgrade and stopped after it; what follows is HTTP/1.1 again
+      this.restartParser = false;
+      this.parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
+      if (r < d.length) this.onData(d.subarray(r));
+      return;
+    }
     const up = this.upgradeReq;
     if (up) {
       this.upgradeReq = undefined;
@@ -395,7 +431,15 @@ class ServerConnection {
     this.urlPart = '';
     const method = METHODS[methodIndex] ?? 'GET';
     const version = major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`;
-    const obj = headersObject(raw);
+    let obj = headersObject(raw);
+    if (upgrade && isH2cUpgrade(obj.upgrade)) {
+      // Not tunnelled: an app that switched to HTTP/2 would take every later request on the connection
+      // past routing, policy and telemetry ("h2c smuggling"). Envoy serves it as HTTP/1.1 the same way.
+      raw = withoutH2cUpgrade(raw);
+      obj = headersObject(raw);
+      upgrade = false;
+      this.restartParser = true;
+    }
     if (version === '1.1' && obj.host === undefined) {
       this.fail(400, 'Bad Request');
       return 1;

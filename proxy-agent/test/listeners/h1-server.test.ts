@@ -1418,6 +1418,77 @@ describe('h1-server: upgrade', () => {
   });
 });
 
+describe('h1-server: Upgrade: h2c', () => {
+  // Tunnelled, an h2c upgrade would hand every later request on the connection, as HTTP/2 streams, to
+  // an app past routing, policy and telemetry ("h2c smuggling"); Envoy serves it as HTTP/1.1 instead.
+  const H2C =
+    'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n';
+
+  it('serves it as a plain request without its upgrade headers, and reads the requests pipelined after it', async () => {
+    const seen: ServerRequest[] = [];
+    const upgrades: string[] = [];
+    const srv = await startServer((req, res) => {
+      seen.push(req);
+      echo(req, res);
+    });
+    srv.server.on('upgrade', (req: ServerRequest, socket: net.Socket) => {
+      upgrades.push(req.url);
+      socket.destroy();
+    });
+    const c = await connect(srv.port);
+    c.write(`${get('/a', H2C)}${get('/b')}`);
+    await c.until((r) => parseResponses(r.text).length === 2, 'two answers');
+    expect(norm(c.text)).toBe(`${plain('GET /a')}${plain('GET /b')}`);
+    expect(upgrades).toEqual([]);
+    const a = first(seen);
+    expect(a.headers.upgrade).toBeUndefined();
+    expect(a.headers['http2-settings']).toBeUndefined();
+    expect(a.headers.connection).toBeUndefined();
+    expect(a.rawHeaders).toEqual(['Host', 't']);
+    // and the connection goes on as HTTP/1.1
+    c.write(get('/c'));
+    await c.until((r) => parseResponses(r.text).length === 3, 'a third answer');
+    expect(seen.map((r) => r.url)).toEqual(['/a', '/b', '/c']);
+  });
+
+  it('keeps the other Connection tokens, the body of an h2c POST, and the next request in a later packet', async () => {
+    const seen: ServerRequest[] = [];
+    const srv = await startServer((req, res) => {
+      seen.push(req);
+      echo(req, res);
+    });
+    srv.server.on('upgrade', (_req: ServerRequest, socket: net.Socket) => socket.destroy());
+    const c = await connect(srv.port);
+    c.write(
+      'POST /p HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, Upgrade, HTTP2-Settings\r\nUpgrade: H2C\r\n' +
+        'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    await c.until((r) => parseResponses(r.text).length === 1, 'the answer');
+    expect(norm(c.text)).toBe(plain('POST /p hello'));
+    expect(first(seen).headers.connection).toBe('keep-alive');
+    expect(first(seen).headers.upgrade).toBeUndefined();
+    c.write(get('/next'));
+    await c.until((r) => parseResponses(r.text).length === 2, 'the next answer');
+    expect(norm(c.text)).toBe(`${plain('POST /p hello')}${plain('GET /next')}`);
+  });
+
+  it('still hands other upgrades (Upgrade: websocket, or h2c listed with another protocol) to the listener', async () => {
+    const upgrades: string[] = [];
+    const srv = await startServer(echo);
+    srv.server.on('upgrade', (req: ServerRequest, socket: net.Socket) => {
+      upgrades.push(req.headers.upgrade ?? '');
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+    });
+    for (const protocol of ['websocket', 'h2c, websocket']) {
+      const c = await connect(srv.port);
+      c.write(get('/ws', `Connection: Upgrade\r\nUpgrade: ${protocol}\r\n`));
+      await c.until((r) => r.text.startsWith('HTTP/1.1 101'), 'the 101');
+    }
+    expect(upgrades).toEqual(['websocket', 'h2c, websocket']);
+  });
+});
+
 describe('h1-server: serve(socket, first)', () => {
   it('serves a socket handed over with the chunk a sniffer read first', async () => {
     const firsts: string[] = [];

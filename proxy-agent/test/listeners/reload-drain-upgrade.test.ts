@@ -218,4 +218,57 @@ describe('upgrade passthrough', () => {
     app.closeAllConnections();
     await new Promise<void>((r) => app.close(() => r()));
   });
+
+  it('does not tunnel Upgrade: h2c (h2c smuggling): the app gets plain HTTP/1.1 requests, the connection stays HTTP/1.1', async () => {
+    // An app able to switch to HTTP/2 answers 101 to an h2c upgrade; tunnelled, every later request on the
+    // connection would reach it as an HTTP/2 stream that no agent routes, authorizes or reports.
+    const upgrades: string[] = [];
+    const app = http.createServer((req, res) =>
+      res.end(JSON.stringify({ url: req.url, headers: req.headers })),
+    );
+    app.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      upgrades.push(String(req.headers.upgrade));
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const appPort = (app.address() as net.AddressInfo).port;
+    const inbound = await startAgent(
+      parseAgentConfig({
+        identity: { workload: 'h2c-v1' },
+        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+        app: { port: appPort },
+        telemetry: { enabled: false },
+      }),
+      { logger: silent },
+    );
+    const { agent } = await agentWith(
+      serviceEntry('h2c.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0 }]),
+    );
+    const sock = net.connect(agent.ports.outbound, '127.0.0.1');
+    await once(sock, 'connect');
+    let received = '';
+    sock.on('data', (d: Buffer) => (received += d.toString()));
+    const answers = () => received.split('HTTP/1.1 ').length - 1;
+    sock.write(
+      'GET /first HTTP/1.1\r\nHost: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+        'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+    );
+    for (let i = 0; i < 200 && !received.includes('"/first"'); i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    const seen = JSON.parse(received.slice(received.indexOf('{'))) as { headers: Record<string, string> };
+    expect(seen.headers.upgrade).toBeUndefined();
+    expect(seen.headers['http2-settings']).toBeUndefined();
+    sock.write('GET /second HTTP/1.1\r\nHost: h2c\r\n\r\n');
+    for (let i = 0; i < 200 && !received.includes('"/second"'); i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(answers()).toBe(2);
+    expect(received).toContain('"/second"');
+    expect(upgrades).toEqual([]);
+    sock.destroy();
+    await agent.close();
+    await inbound.close();
+    app.closeAllConnections();
+    await new Promise<void>((r) => app.close(() => r()));
+  });
 });
