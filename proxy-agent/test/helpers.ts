@@ -211,6 +211,31 @@ export async function deadPort(): Promise<number> {
   return port;
 }
 
+/**
+ * An `Upgrade` request on a raw socket to `port` (a WebSocket handshake unless `upgrade` says otherwise),
+ * read until the agent closes the connection: a refusal, or an answer other than 101 relayed from the app.
+ * At most 2 s.
+ */
+export async function upgradeRequest(
+  port: number,
+  o: { host: string; path: string; method?: string; upgrade?: string },
+): Promise<{ status: number; text: string }> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => {});
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  sock.write(
+    `${o.method ?? 'GET'} ${o.path} HTTP/1.1\r\nHost: ${o.host}\r\nConnection: Upgrade\r\nUpgrade: ${o.upgrade ?? 'websocket'}\r\n\r\n`,
+  );
+  let text = '';
+  sock.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  await bounded(
+    new Promise<void>((r) => sock.once('close', () => r())),
+    2_000,
+    'the agent closing the upgrade',
+  );
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -56,8 +56,28 @@ export class AgentState {
     this.authzCounts.set(key, (this.authzCounts.get(key) ?? 0) + 1);
   }
 
+  /**
+   * Takes a token from a local rate limit: undefined when the request may go on, otherwise the headers of
+   * its 429 (Envoy's local rate limit: `x-ratelimit-*` and `retry-after`).
+   */
+  rateLimited(model: RateLimitModel): string[] | undefined {
+    const r = this.rateLimit(model);
+    if (r.allowed) return undefined;
+    const reset = String(Math.max(1, Math.ceil(r.resetMs / 1000)));
+    return [
+      'x-ratelimit-limit',
+      String(model.bucket.maxTokens),
+      'x-ratelimit-remaining',
+      '0',
+      'x-ratelimit-reset',
+      reset,
+      'retry-after',
+      reset,
+    ];
+  }
+
   /** Takes a token from a local rate limit; the bucket persists across reloads unless its shape changed. */
-  rateLimit(model: RateLimitModel): TakeResult {
+  private rateLimit(model: RateLimitModel): TakeResult {
     let entry = this.buckets.get(model.name);
     const b = model.bucket;
     if (

@@ -53,8 +53,9 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     let flags = '-';
     let finished = false;
     let upReq: H1Request | undefined = undefined;
+    // RBAC before anything else, as Envoy's filter chain does: a denied request costs no rate-limit token.
     /** the AuthorizationPolicy that denied the request */
-    let deniedBy: string | undefined;
+    const deniedBy = authzDenial(state, req, app.port, callerId);
 
     const finish = () => {
       if (finished) return;
@@ -89,54 +90,18 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
       finish();
     });
 
-    // RBAC before anything else, as Envoy's filter chain does: a denied request costs no rate-limit token.
-    const authz = state.table.authz;
-    if (authz.deny.length + authz.allow.length + authz.audit.length > 0) {
-      const url = req.url;
-      const q = url.indexOf('?');
-      const d = authorize(authz, {
-        principal: callerId ?? '',
-        host: req.headers.host ?? '',
-        port: app.port,
-        method: req.method,
-        path: q < 0 ? url : url.slice(0, q),
-      });
-      for (const a of d.audited) state.countAuthz('audit', a);
-      if (!d.allowed) {
-        status = 403;
-        deniedBy = d.policy ?? 'no ALLOW policy matched';
-        state.countAuthz('deny', deniedBy);
-        state.log.debug({ policy: deniedBy, principal: callerId, path: url }, 'RBAC: access denied');
-        localReply(res, 403, 'RBAC: access denied', undefined, state.draining);
-        return;
-      }
+    if (deniedBy !== undefined) {
+      status = 403;
+      localReply(res, 403, 'RBAC: access denied', undefined, state.draining);
+      return;
     }
-
     const limit = state.table.inboundRateLimit;
-    if (limit) {
-      const r = state.rateLimit(limit);
-      if (!r.allowed) {
-        status = 429;
-        flags = 'RL';
-        const reset = String(Math.max(1, Math.ceil(r.resetMs / 1000)));
-        localReply(
-          res,
-          429,
-          'local_rate_limited',
-          [
-            'x-ratelimit-limit',
-            String(limit.bucket.maxTokens),
-            'x-ratelimit-remaining',
-            '0',
-            'x-ratelimit-reset',
-            reset,
-            'retry-after',
-            reset,
-          ],
-          state.draining,
-        );
-        return;
-      }
+    const limited = limit && state.rateLimited(limit);
+    if (limited) {
+      status = 429;
+      flags = 'RL';
+      localReply(res, 429, 'local_rate_limited', limited, state.draining);
+      return;
     }
 
     const headers: string[] = [];
@@ -195,6 +160,36 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     });
     if (body) body.pipe(call.bodySink());
   };
+}
+
+/**
+ * The AuthorizationPolicy that denies `req` to the local app (`no ALLOW policy matched` when ALLOW policies
+ * exist and none matched), or undefined when it may go on; counts denials and AUDIT matches. For plain
+ * requests and upgrades alike: an Upgrade header must not take a request past the policies.
+ */
+export function authzDenial(
+  state: AgentState,
+  req: ServerRequest,
+  port: number,
+  callerId: string | undefined,
+): string | undefined {
+  const authz = state.table.authz;
+  if (authz.deny.length + authz.allow.length + authz.audit.length === 0) return undefined;
+  const url = req.url;
+  const q = url.indexOf('?');
+  const d = authorize(authz, {
+    principal: callerId ?? '',
+    host: req.headers.host ?? '',
+    port,
+    method: req.method,
+    path: q < 0 ? url : url.slice(0, q),
+  });
+  for (const a of d.audited) state.countAuthz('audit', a);
+  if (d.allowed) return undefined;
+  const policy = d.policy ?? 'no ALLOW policy matched';
+  state.countAuthz('deny', policy);
+  state.log.debug({ policy, principal: callerId, path: url }, 'RBAC: access denied');
+  return policy;
 }
 
 /** The reporter=destination edge; `callerId` is the caller's verified SPIFFE ID (mTLS only). */

@@ -195,9 +195,7 @@ class OutboundExchange {
       );
     this.cluster = state.clusters.get(this.def, this.table.version);
 
-    const limit: RateLimitModel | undefined =
-      (this.route?.name ? this.table.rateLimitForRoute(this.route.name) : undefined) ??
-      this.table.rateLimitForHost(this.def.host);
+    const limit = this.table.rateLimitFor(this.route?.name, this.def.host);
     if (limit && this.rateLimited(limit)) return;
 
     const fault = this.route?.fault;
@@ -234,19 +232,9 @@ class OutboundExchange {
   }
 
   private rateLimited(limit: RateLimitModel): boolean {
-    const r = this.state.rateLimit(limit);
-    if (r.allowed) return false;
-    const resetSec = String(Math.max(1, Math.ceil(r.resetMs / 1000)));
-    this.reply(429, 'local_rate_limited', 'RL', [
-      'x-ratelimit-limit',
-      String(limit.bucket.maxTokens),
-      'x-ratelimit-remaining',
-      '0',
-      'x-ratelimit-reset',
-      resetSec,
-      'retry-after',
-      resetSec,
-    ]);
+    const headers = this.state.rateLimited(limit);
+    if (!headers) return false;
+    this.reply(429, 'local_rate_limited', 'RL', headers);
     return true;
   }
 

@@ -1,4 +1,7 @@
-/** Where an upgrade request goes: the same routing as a plain request, without retries or faults. */
+/**
+ * Where an upgrade request goes: the same routing, authorization and local rate limits as a plain request,
+ * without retries or faults.
+ */
 import type { ServerRequest } from './h1-server.js';
 import type { Duplex } from 'node:stream';
 import { rewritePath, selectRoute, pickDestination } from '../routing/match.js';
@@ -8,7 +11,7 @@ import { b3Style, extractContext, injectContext } from '../telemetry/trace-conte
 import { nowMs } from '../telemetry/span.js';
 import type { AgentState } from './context.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
-import { inboundEdge } from './inbound.js';
+import { authzDenial, inboundEdge } from './inbound.js';
 import { outboundEdge, parseTarget } from './outbound.js';
 import { peerPrincipal } from './mtls.js';
 import type { UpstreamTransport } from './transport.js';
@@ -61,6 +64,9 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
     const dest = chosen ? pickDestination(chosen.route, Math.random()) : undefined;
     const def = table.cluster(dest?.host ?? host, dest?.subset, dest?.port ?? port);
     if (!def) return refuseUpgrade(socket, 503, 'Service Unavailable', 'no cluster');
+    const limit = table.rateLimitFor(chosen?.route.name, def.host);
+    const limited = limit && state.rateLimited(limit);
+    if (limited) return refuseUpgrade(socket, 429, 'Too Many Requests', 'local_rate_limited', limited);
     const cluster = state.clusters.get(def, table.version);
     if (!cluster.admit()) return refuseUpgrade(socket, 503, 'Service Unavailable', 'overflow');
     const ep = cluster.pick(undefined, undefined);
@@ -94,12 +100,31 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
     const app = state.config.app;
     if (!app) return refuseUpgrade(socket, 503, 'Service Unavailable', 'no local app');
     const startMs = nowMs();
+    const peerValue = req.headers[PEER_HEADER];
+    const peer = typeof peerValue === 'string' ? peerValue : undefined;
+    const callerId = peerPrincipal(req.socket);
+    const record = (status: number, flags: string) =>
+      state.telemetry.metrics.record(
+        inboundEdge(state, peer, req, callerId),
+        status,
+        flags,
+        (nowMs() - startMs) / 1000,
+      );
+    // as for a plain request (inbound.ts): RBAC first, then the local rate limit
+    if (authzDenial(state, req, app.port, callerId) !== undefined) {
+      record(403, '-');
+      return refuseUpgrade(socket, 403, 'Forbidden', 'RBAC: access denied');
+    }
+    const limit = state.table.inboundRateLimit;
+    const limited = limit && state.rateLimited(limit);
+    if (limited) {
+      record(429, 'RL');
+      return refuseUpgrade(socket, 429, 'Too Many Requests', 'local_rate_limited', limited);
+    }
     const headers: string[] = [];
     forwardableRequestHeaders(req.rawHeaders, headers);
     headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
     contextHeaders(state, req, headers);
-    const peerValue = req.headers[PEER_HEADER];
-    const peer = typeof peerValue === 'string' ? peerValue : undefined;
     tunnelUpgrade(
       req,
       socket,
@@ -107,14 +132,7 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
       { host: app.host, port: app.port, path: req.url ?? '/', headers },
       transport,
       open,
-      (status) => {
-        state.telemetry.metrics.record(
-          inboundEdge(state, peer, req, peerPrincipal(req.socket)),
-          status,
-          status === 0 ? 'UF' : '-',
-          (nowMs() - startMs) / 1000,
-        );
-      },
+      (status) => record(status, status === 0 ? 'UF' : '-'),
       [PEER_HEADER, state.peerHeaderValue],
     );
   };

@@ -89,9 +89,23 @@ export function tunnelUpgrade(
   upReq.end();
 }
 
-/** A local refusal on an upgrade socket (no route, overflow…). */
-export function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
+/** A local refusal on an upgrade socket (no route, overflow, RBAC, rate limit…), with `extra` headers. */
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  body: string,
+  extra: readonly string[] = [],
+): void {
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    head(status, reason, [
+      'content-type',
+      'text/plain',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      ...extra,
+      'connection',
+      'close',
+    ]) + body,
   );
 }

@@ -111,12 +111,9 @@ export class RouteTable {
     return this.config.virtualServices.get(host);
   }
 
-  rateLimitForHost(host: string): RateLimitModel | undefined {
-    return this.hostRateLimits.get(host);
-  }
-
-  rateLimitForRoute(name: string): RateLimitModel | undefined {
-    return this.routeRateLimits.get(name);
+  /** The local rate limit of a request: its route's (by route name) if it has one, else its destination host's. */
+  rateLimitFor(routeName: string | undefined, host: string): RateLimitModel | undefined {
+    return (routeName ? this.routeRateLimits.get(routeName) : undefined) ?? this.hostRateLimits.get(host);
   }
 
   /** The cluster for a destination (host may be any alias), memoised per table. */

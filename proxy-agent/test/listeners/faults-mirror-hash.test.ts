@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentHandle } from '../../src/index.js';
-import { agentWith, type Backend, many, request, serviceEntry, startBackend } from '../helpers.js';
+import {
+  agentWith,
+  type Backend,
+  many,
+  request,
+  serviceEntry,
+  startBackend,
+  upgradeRequest,
+} from '../helpers.js';
 
 describe('faults, mirroring, sticky hashing and rate limits', () => {
   let app: Backend;
@@ -207,5 +215,15 @@ spec:
     expect(limited?.headers['x-ratelimit-limit']).toBe('5');
     expect(limited?.headers['x-ratelimit-remaining']).toBe('0');
     expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('takes an upgrade from the same token bucket: once it is empty, the upgrade is answered 429 too', async () => {
+    for (let i = 0; i < 6 && (await call('limited', '/')).status !== 429; i++);
+    const hits = app.hits;
+    const r = await upgradeRequest(agent.ports.outbound, { host: 'limited', path: '/' });
+    expect(r.status).toBe(429);
+    expect(r.text).toMatch(/\r\nx-ratelimit-limit: 5\r\n/);
+    expect(r.text).toMatch(/\r\nretry-after: \d+\r\n/);
+    expect(app.hits).toBe(hits);
   });
 });

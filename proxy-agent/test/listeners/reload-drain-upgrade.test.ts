@@ -11,6 +11,7 @@ import {
   serviceEntry,
   startBackend,
   tempDir,
+  upgradeRequest,
   writeFile,
   silent,
 } from '../helpers.js';
@@ -270,5 +271,41 @@ describe('upgrade passthrough', () => {
     await inbound.close();
     app.closeAllConnections();
     await new Promise<void>((r) => app.close(() => r()));
+  });
+});
+
+describe('inbound rate limit', () => {
+  it('answers 429 with rate-limit headers once the inbound bucket is empty, to plain requests and upgrades alike', async () => {
+    const app = await startBackend('app');
+    const mesh = writeFile(
+      tempDir(),
+      'mesh.yaml',
+      `apiVersion: meshscope.io/v1alpha1
+kind: LocalRateLimit
+metadata: { name: inbound }
+spec: { inbound: true, tokenBucket: { maxTokens: 2, fillInterval: 1h } }
+`,
+    );
+    const agent = await startAgent(
+      parseAgentConfig({
+        identity: { workload: 'app-v1' },
+        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+        app: { port: app.port },
+        meshConfigFile: mesh,
+        telemetry: { enabled: false },
+      }),
+      { logger: silent },
+    );
+    const port = agent.ports.inbound ?? 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await request(port, { host: 'app' })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const up = await upgradeRequest(port, { host: 'app', path: '/' });
+    expect(up.status).toBe(429);
+    expect(up.text).toMatch(/\r\nx-ratelimit-limit: 2\r\n/);
+    expect(up.text).toMatch(/\r\nretry-after: \d+\r\n/);
+    expect(app.hits).toBe(2);
+    await agent.close();
+    await app.close();
   });
 });

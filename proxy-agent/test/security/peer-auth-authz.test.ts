@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshCa } from '../../src/identity/ca.js';
 import { type AgentConfigInput, type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
 import { OtlpSink } from '../otlp-sink.js';
-import { type Backend, memoryLogger, request, startBackend, tempDir, writeFile } from '../helpers.js';
+import {
+  type Backend,
+  memoryLogger,
+  request,
+  startBackend,
+  tempDir,
+  upgradeRequest,
+  writeFile,
+} from '../helpers.js';
 import { meshServiceEntry, newCa, spiffe, workloadFiles } from './pki.js';
 
 const HOST = 'reviews.default.svc.cluster.local';
@@ -176,5 +184,28 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
       destination_principal: spiffe('reviews'),
       connection_security_policy: 'mutual_tls',
     });
+  });
+
+  it('an Upgrade header takes no request past the policies: 403 before the app, as for a plain request', async () => {
+    // An app that does not speak the protocol asked for serves the request as a plain one (node:http,
+    // Go's net/http): tunnelled unchecked, a denied request got its answer.
+    await apply(pa('PERMISSIVE') + POLICIES);
+    const hits = app.hits;
+    const up = (sa: string, method: string, path: string) =>
+      upgradeRequest(clients[sa]!.ports.outbound, { host: 'reviews', method, path });
+    const ratings = await up('ratings', 'GET', '/reviews/1'); // principal not allowed
+    expect(ratings.status).toBe(403);
+    expect(ratings.text).toMatch(/\r\n\r\nRBAC: access denied$/);
+    expect((await up('productpage', 'DELETE', '/reviews/1')).status).toBe(403); // the DENY policy
+    expect((await up('plaintext', 'GET', '/reviews/1')).status).toBe(403); // no principal without mTLS
+    expect(app.hits).toBe(hits);
+    // an allowed one reaches the app, which answers it as a plain request
+    expect((await up('productpage', 'GET', '/reviews/1')).status).toBe(200);
+    expect(app.hits).toBe(hits + 1);
+    expect(await metrics(server)).toMatch(
+      new RegExp(
+        `istio_requests_total\\{reporter="destination"[^}]*source_principal="${spiffe('ratings')}"[^}]*response_code="403"`,
+      ),
+    );
   });
 });
