@@ -9,6 +9,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { authorize } from '../security/authorization.js';
+import { normalizeTarget } from '../security/path-normalization.js';
 import { peerPrincipal } from './mtls.js';
 import { newRequestId, newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
@@ -53,9 +54,11 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     let flags = '-';
     let finished = false;
     let upReq: H1Request | undefined = undefined;
+    // Istio's default path normalization, so that the policies and the app judge the same path
+    const target = normalizeTarget(req.url);
     // RBAC before anything else, as Envoy's filter chain does: a denied request costs no rate-limit token.
     /** the AuthorizationPolicy that denied the request */
-    const deniedBy = authzDenial(state, req, app.port, callerId);
+    const deniedBy = target === undefined ? undefined : authzDenial(state, req, target, app.port, callerId);
 
     const finish = () => {
       if (finished) return;
@@ -90,6 +93,11 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
       finish();
     });
 
+    if (target === undefined) {
+      status = 400;
+      localReply(res, 400, 'invalid request target', undefined, state.draining);
+      return;
+    }
     if (deniedBy !== undefined) {
       status = 403;
       localReply(res, 403, 'RBAC: access denied', undefined, state.draining);
@@ -120,7 +128,7 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     const body = req.body;
     const call = new H1Request(appAgent, app.host, app.port, {
       method: req.method,
-      path: req.url,
+      path: target,
       headers,
       hasBody: body !== undefined,
     });
@@ -163,19 +171,20 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
 }
 
 /**
- * The AuthorizationPolicy that denies `req` to the local app (`no ALLOW policy matched` when ALLOW policies
+ * The AuthorizationPolicy that denies `req` (its normalized target `url`) to the local app (`no ALLOW policy matched` when ALLOW policies
  * exist and none matched), or undefined when it may go on; counts denials and AUDIT matches. For plain
  * requests and upgrades alike: an Upgrade header must not take a request past the policies.
  */
 export function authzDenial(
   state: AgentState,
   req: ServerRequest,
+  /** the request target after normalizeTarget */
+  url: string,
   port: number,
   callerId: string | undefined,
 ): string | undefined {
   const authz = state.table.authz;
   if (authz.deny.length + authz.allow.length + authz.audit.length === 0) return undefined;
-  const url = req.url;
   const q = url.indexOf('?');
   const d = authorize(authz, {
     principal: callerId ?? '',

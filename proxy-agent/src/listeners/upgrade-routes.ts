@@ -5,6 +5,7 @@
 import type { ServerRequest } from './h1-server.js';
 import type { Duplex } from 'node:stream';
 import { rewritePath, selectRoute, pickDestination } from '../routing/match.js';
+import { normalizeTarget } from '../security/path-normalization.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
@@ -110,8 +111,13 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
         flags,
         (nowMs() - startMs) / 1000,
       );
-    // as for a plain request (inbound.ts): RBAC first, then the local rate limit
-    if (authzDenial(state, req, app.port, callerId) !== undefined) {
+    // as for a plain request (inbound.ts): the target normalized, RBAC, then the local rate limit
+    const target = normalizeTarget(req.url);
+    if (target === undefined) {
+      record(400, '-');
+      return refuseUpgrade(socket, 400, 'Bad Request', 'invalid request target');
+    }
+    if (authzDenial(state, req, target, app.port, callerId) !== undefined) {
       record(403, '-');
       return refuseUpgrade(socket, 403, 'Forbidden', 'RBAC: access denied');
     }
@@ -129,7 +135,7 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
       req,
       socket,
       head,
-      { host: app.host, port: app.port, path: req.url ?? '/', headers },
+      { host: app.host, port: app.port, path: target, headers },
       transport,
       open,
       (status) => record(status, status === 0 ? 'UF' : '-'),

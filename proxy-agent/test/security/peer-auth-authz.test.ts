@@ -208,4 +208,33 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
       ),
     );
   });
+
+  it("judges and forwards the normalized path (Istio's default): dot segments and escapes take nothing past a policy", async () => {
+    await apply(pa('PERMISSIVE') + POLICIES);
+    // productpage may only reach /reviews/*: each of these is /ratings/1 once normalized, and an app that
+    // resolves dot segments (Go, Java, nginx) would serve /ratings/1
+    for (const path of [
+      '/reviews/../ratings/1',
+      '/reviews/%2e%2e/ratings/1',
+      '/reviews\\..\\ratings/1',
+      '/reviews/./../ratings/1',
+    ]) {
+      const r = await via('productpage', path);
+      expect({ path, status: r.status }).toEqual({ path, status: 403 });
+    }
+    const hits = app.hits;
+    expect((await via('productpage', '/reviews/./%31?x=/../y')).status).toBe(200);
+    expect(app.hits).toBe(hits + 1);
+    expect(app.requests.at(-1)?.url).toBe('/reviews/1?x=/../y');
+    // an absolute-form target straight to the inbound port is judged, and forwarded, by its path
+    const direct = await request(server.ports.inbound ?? 0, {
+      host: 'reviews',
+      path: 'http://reviews/health',
+      agent: false,
+    });
+    expect(direct.status).toBe(200);
+    expect(app.requests.at(-1)?.url).toBe('/health');
+    const nul = await via('productpage', '/reviews/%00');
+    expect(nul.status).toBe(400);
+  });
 });
