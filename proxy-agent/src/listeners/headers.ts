@@ -17,6 +17,14 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'proxy-authenticate',
 ]);
 
+export const XFCC = 'x-forwarded-client-cert';
+/**
+ * A caller's `x-forwarded-client-cert` never reaches the next hop as sent: the outbound drops it (its
+ * caller is the local app, over plaintext, as Envoy's SANITIZE does), the inbound replaces it (xfccFor in
+ * mtls.ts).
+ */
+export const DROP_XFCC: ReadonlySet<string> = new Set([XFCC]);
+
 /** Copies a raw header list without hop-by-hop headers, trace context and our peer header. */
 export function forwardableRequestHeaders(
   raw: readonly string[],

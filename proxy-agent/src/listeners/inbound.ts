@@ -10,7 +10,7 @@ import { MeshAttr } from '@meshscope/collector/conventions';
 import { decodePeer, PEER_HEADER, UNKNOWN } from '../telemetry/identity.js';
 import { authorize } from '../security/authorization.js';
 import { normalizeTarget } from '../security/path-normalization.js';
-import { peerPrincipal } from './mtls.js';
+import { peerPrincipal, xfccFor } from './mtls.js';
 import { newRequestId, newSpanId, newTraceId } from '../telemetry/ids.js';
 import type { Edge } from '../telemetry/request-metrics.js';
 import { AgentSpan, nowMs, SpanKind } from '../telemetry/span.js';
@@ -19,11 +19,13 @@ import type { AgentState } from './context.js';
 import { H1Pools, H1Request, type H1Response } from './h1-client.js';
 import type { RequestHandler, ServerRequest } from './h1-server.js';
 import {
+  DROP_XFCC,
   forwardableRequestHeaders,
   forwardableResponseHeaders,
   localReply,
   relayBody,
   spanMethod,
+  XFCC,
 } from './headers.js';
 
 const UNKNOWN_SOURCE = {
@@ -113,8 +115,10 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     }
 
     const headers: string[] = [];
-    forwardableRequestHeaders(req.rawHeaders, headers, undefined);
+    forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
     headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
+    const xfcc = xfccFor(req.socket, req.headers);
+    if (xfcc !== undefined) headers.push(XFCC, xfcc);
     if (rid === undefined) headers.push('x-request-id', requestId);
     injectContext(
       headers,

@@ -5,12 +5,15 @@
  * a SPIFFE ID of our trust domain. Outbound, the caller checks that the callee's SPIFFE ID is one the
  * destination is expected to have. Every refusal is logged with its reason and counted for /metrics.
  */
+import { createHash, X509Certificate } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { parseSpiffeId, spiffeIdOfSan } from '../identity/spiffe.js';
 import type { WorkloadCertificate } from '../identity/workload-cert.js';
 import { H1Server, type H1ServerOptions, type RequestHandler } from './h1-server.js';
+import { XFCC } from './headers.js';
 import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
 
 export type PeerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
@@ -21,6 +24,32 @@ const principals = new WeakMap<object, string>();
 /** The verified SPIFFE ID of the peer on `socket`, when it is an mTLS connection. */
 export function peerPrincipal(socket: object | null | undefined): string | undefined {
   return socket ? principals.get(socket) : undefined;
+}
+
+/** The XFCC element of each inbound mTLS connection, made once per connection. */
+const clientCertDetails = new WeakMap<object, string>();
+
+/**
+ * The `x-forwarded-client-cert` header to send the app, as Istio's sidecars set it (Envoy's
+ * APPEND_FORWARD with the subject and URI of the client certificate): over mTLS, what the caller sent with
+ * this hop's element appended (`By=<our SPIFFE ID>;Hash=<SHA-256 of the caller's certificate>;Subject="…";
+ * URI=<caller's SPIFFE ID>`); over plaintext, nothing, so that no caller can make the app believe an
+ * identity it does not have. The caller's own header is never forwarded as is (drop XFCC first).
+ */
+export function xfccFor(socket: object | null | undefined, headers: IncomingHttpHeaders): string | undefined {
+  const element = socket ? clientCertDetails.get(socket) : undefined;
+  if (element === undefined) return undefined;
+  const prior = headers[XFCC];
+  return typeof prior === 'string' && prior !== '' ? `${prior},${element}` : element;
+}
+
+function xfccElement(socket: tls.TLSSocket, presented: tls.PeerCertificate, callerId: string): string {
+  const own = socket.getCertificate();
+  const by = own && 'subjectaltname' in own ? spiffeIdOfSan(own.subjectaltname) : undefined;
+  const hash = createHash('sha256').update(presented.raw).digest('hex');
+  // RFC 2253 order (last RDN first), as Envoy prints it
+  const subject = new X509Certificate(presented.raw).subject.split('\n').reverse().join(',');
+  return `${by ? `By=${by};` : ''}Hash=${hash};Subject="${subject.replace(/["\\]/g, '\\$&')}";URI=${callerId}`;
 }
 
 /** Refusals by direction and reason, and upstream handshakes, for the log and /metrics. */
@@ -132,6 +161,7 @@ export function inboundServer(handler: RequestHandler, o: InboundServerOptions):
       const id = verifyClient(socket, o);
       if (id === undefined) return void socket.destroy();
       principals.set(socket, id);
+      clientCertDetails.set(socket, xfccElement(socket, socket.getPeerCertificate(), id));
       socket.setNoDelay(true);
       server.serve(socket);
     });

@@ -29,6 +29,7 @@ import { H1Request, type H1Response } from './h1-client.js';
 import type { AgentState } from './context.js';
 import type { RequestHandler, ServerRequest, ServerResponse } from './h1-server.js';
 import {
+  DROP_XFCC,
   applyHeaderOps,
   forwardableRequestHeaders,
   forwardableResponseHeaders,
@@ -240,7 +241,7 @@ class OutboundExchange {
 
   private buildUpstreamRequest(): void {
     const h = this.headers;
-    forwardableRequestHeaders(this.req.rawHeaders, h, undefined);
+    forwardableRequestHeaders(this.req.rawHeaders, h, DROP_XFCC);
     const rw = this.route?.rewrite;
     h.push('host', rw?.authority ?? this.authority);
     const ops = this.route?.headers;

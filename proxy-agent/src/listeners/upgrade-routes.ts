@@ -11,10 +11,10 @@ import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { nowMs } from '../telemetry/span.js';
 import type { AgentState } from './context.js';
-import { forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
+import { DROP_XFCC, forwardableRequestHeaders, forwardableResponseHeaders, XFCC } from './headers.js';
 import { authzDenial, inboundEdge } from './inbound.js';
 import { outboundEdge, parseTarget } from './outbound.js';
-import { peerPrincipal } from './mtls.js';
+import { peerPrincipal, xfccFor } from './mtls.js';
 import type { UpstreamTransport } from './transport.js';
 import { refuseUpgrade, tunnelUpgrade } from './upgrade.js';
 
@@ -74,7 +74,7 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
     if (typeof ep === 'string')
       return refuseUpgrade(socket, 503, 'Service Unavailable', 'no healthy upstream');
     const headers: string[] = [];
-    forwardableRequestHeaders(req.rawHeaders, headers);
+    forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
     const rw = chosen?.route.rewrite;
     headers.push('host', rw?.authority ?? target.authority, PEER_HEADER, state.peerHeaderValue);
     contextHeaders(state, req, headers);
@@ -128,8 +128,10 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
       return refuseUpgrade(socket, 429, 'Too Many Requests', 'local_rate_limited', limited);
     }
     const headers: string[] = [];
-    forwardableRequestHeaders(req.rawHeaders, headers);
+    forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
     headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
+    const xfcc = xfccFor(req.socket, req.headers);
+    if (xfcc !== undefined) headers.push(XFCC, xfcc);
     contextHeaders(state, req, headers);
     tunnelUpgrade(
       req,

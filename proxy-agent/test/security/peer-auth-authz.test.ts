@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshCa } from '../../src/identity/ca.js';
 import { type AgentConfigInput, type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
@@ -12,7 +13,7 @@ import {
   upgradeRequest,
   writeFile,
 } from '../helpers.js';
-import { meshServiceEntry, newCa, spiffe, workloadFiles } from './pki.js';
+import { meshServiceEntry, newCa, spiffe, type WorkloadFiles, workloadFiles } from './pki.js';
 
 const HOST = 'reviews.default.svc.cluster.local';
 const pa = (mode: string) =>
@@ -43,6 +44,7 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
   let sink: OtlpSink;
   let server: AgentHandle;
   const clients: Record<string, AgentHandle> = {};
+  const clientFiles: Record<string, WorkloadFiles> = {};
   const serverLog = memoryLogger();
   const serverMesh = writeFile(tempDir(), 'mesh.yaml', '');
 
@@ -92,7 +94,7 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
           base({
             identity: { workload: `${sa}-v1`, app: sa, serviceAccount: sa },
             meshConfigFile: mesh,
-            tls: sa === 'plaintext' ? undefined : await workloadFiles(ca, spiffe(sa)),
+            tls: sa === 'plaintext' ? undefined : (clientFiles[sa] = await workloadFiles(ca, spiffe(sa))),
             telemetry: {
               collectorUrl: sink.url,
               samplingRatio: 1,
@@ -236,5 +238,36 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
     expect(app.requests.at(-1)?.url).toBe('/health');
     const nul = await via('productpage', '/reviews/%00');
     expect(nul.status).toBe(400);
+  });
+
+  it("tells the app the caller's verified identity in x-forwarded-client-cert, and never one a caller wrote", async () => {
+    // Istio's sidecars: the outbound drops the app's XFCC (SANITIZE), the inbound appends this hop's
+    // element over mTLS (APPEND_FORWARD) and drops the header over plaintext.
+    await apply(pa('PERMISSIVE'));
+    const forged =
+      'By=spiffe://cluster.local/ns/default/sa/reviews;URI=spiffe://cluster.local/ns/default/sa/admin';
+    const sent = (sa: string) =>
+      request(clients[sa]!.ports.outbound, {
+        host: 'reviews',
+        path: '/reviews/1',
+        headers: { 'x-forwarded-client-cert': forged },
+      });
+    expect((await sent('productpage')).status).toBe(200);
+    const der = new X509Certificate(readFileSync(clientFiles.productpage!.certFile)).raw;
+    const hash = createHash('sha256').update(der).digest('hex');
+    expect(app.requests.at(-1)?.headers['x-forwarded-client-cert']).toBe(
+      `By=${spiffe('reviews')};Hash=${hash};Subject="O=cluster.local";URI=${spiffe('productpage')}`,
+    );
+    expect((await sent('plaintext')).status).toBe(200);
+    expect(app.requests.at(-1)?.headers['x-forwarded-client-cert']).toBeUndefined();
+    // straight to the inbound port over plaintext, the forged header goes nowhere either
+    const direct = await request(server.ports.inbound ?? 0, {
+      host: 'reviews',
+      path: '/health',
+      agent: false,
+      headers: { 'x-forwarded-client-cert': forged },
+    });
+    expect(direct.status).toBe(200);
+    expect(app.requests.at(-1)?.headers['x-forwarded-client-cert']).toBeUndefined();
   });
 });
