@@ -220,9 +220,9 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
         mode: () => state.table.peerMode,
         refusals,
         timeouts: LISTENER_TIMEOUTS,
+        upgrade: inboundUpgrade(state, plaintextUpstream, upgrades),
       })
     : undefined;
-  inbound?.on('upgrade', inboundUpgrade(state, plaintextUpstream, upgrades));
 
   let closing: Promise<void> | undefined;
   let resolveDone: () => void = () => undefined;

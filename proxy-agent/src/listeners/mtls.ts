@@ -12,7 +12,13 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { parseSpiffeId, spiffeIdOfSan } from '../identity/spiffe.js';
 import type { WorkloadCertificate } from '../identity/workload-cert.js';
-import { H1Server, type H1ServerOptions, type RequestHandler } from './h1-server.js';
+import {
+  H1Server,
+  type H1ServerOptions,
+  type RequestHandler,
+  type ServerRequest,
+  type UpgradeHandler,
+} from './h1-server.js';
 import { XFCC } from './headers.js';
 import type { UpstreamSecurity, UpstreamTransport } from './transport.js';
 
@@ -119,6 +125,8 @@ export interface InboundServerOptions {
   mode: () => PeerMode;
   refusals: MtlsStats;
   timeouts: H1ServerOptions;
+  /** handles `Upgrade` requests, behind the same per-request mode check as `handler` */
+  upgrade?: UpgradeHandler;
 }
 
 const SNIFF_TIMEOUT_MS = 60_000;
@@ -131,19 +139,27 @@ const SNIFF_TIMEOUT_MS = 60_000;
 export function inboundServer(handler: RequestHandler, o: InboundServerOptions): H1Server {
   // The mode is checked again per request: a keep-alive connection opened under an earlier mode is closed
   // once a reload forbids its kind (Envoy drains connections of a filter chain that changed).
-  const guarded: RequestHandler = (req, res) => {
+  const allowed = (socket: net.Socket): boolean => {
     const mode = o.mode();
-    const mutual = principals.has(req.socket);
+    const mutual = principals.has(socket);
     if ((mode === 'STRICT' && !mutual) || (mode === 'DISABLE' && mutual)) {
       o.refusals.refuse('inbound', mutual ? 'tls_under_disable' : 'plaintext_under_strict', {
-        peer: req.socket.remoteAddress,
+        peer: socket.remoteAddress,
       });
-      req.socket.destroy();
-      return;
+      socket.destroy();
+      return false;
     }
-    handler(req, res);
+    return true;
+  };
+  const guarded: RequestHandler = (req, res) => {
+    if (allowed(req.socket)) handler(req, res);
   };
   const server = new H1Server(guarded, o.timeouts);
+  const upgrade = o.upgrade;
+  if (upgrade)
+    server.on('upgrade', (req: ServerRequest, socket: net.Socket, head: Buffer) => {
+      if (allowed(socket)) upgrade(req, socket, head);
+    });
   const cert = o.cert;
   const secure = cert
     ? tls.createServer({

@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshCa } from '../../src/identity/ca.js';
 import { type AgentConfigInput, type AgentHandle, parseAgentConfig, startAgent } from '../../src/index.js';
@@ -269,5 +270,24 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
     });
     expect(direct.status).toBe(200);
     expect(app.requests.at(-1)?.headers['x-forwarded-client-cert']).toBeUndefined();
+  });
+
+  it('applies a reload to STRICT to upgrades on a plaintext connection kept alive from before, as to requests', async () => {
+    await apply(pa('PERMISSIVE'));
+    const sock = net.connect(server.ports.inbound ?? 0, '127.0.0.1');
+    sock.on('error', () => {});
+    let text = '';
+    sock.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.write('GET /health HTTP/1.1\r\nHost: reviews\r\n\r\n');
+    for (let i = 0; i < 200 && !text.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    await apply(pa('STRICT'));
+    const hits = app.hits;
+    const before = text.length;
+    sock.write('GET /health HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await closed;
+    expect(text.slice(before)).toBe('');
+    expect(app.hits).toBe(hits);
   });
 });
