@@ -440,7 +440,10 @@ class ServerConnection {
       upgrade = false;
       this.restartParser = true;
     }
-    if (version === '1.1' && obj.host === undefined) {
+    // RFC 9112 §3.2: a request without Host (HTTP/1.1), or with more than one, is answered 400. Two Host
+    // headers come joined with ', ' here, and no host has a comma: one check for both.
+    const host = obj.host;
+    if ((version === '1.1' && host === undefined) || host?.includes(',')) {
       this.fail(400, 'Bad Request');
       return 1;
     }

@@ -1146,6 +1146,8 @@ describe('h1-server: bad input', () => {
       '400 Bad Request',
     ],
     ['an HTTP/1.1 request without Host', 'GET / HTTP/1.1\r\nAccept: */*\r\n\r\n', '400 Bad Request'],
+    // RFC 9112 §3.2; the policies (judging one) and the app (reading the other) could disagree otherwise
+    ['a request with two Host headers', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', '400 Bad Request'],
     [
       'Content-Length with Transfer-Encoding',
       'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
