@@ -1,4 +1,9 @@
-/** The admin port: readiness, liveness, Prometheus metrics, the effective config, and /shutdown for Jobs. */
+/**
+ * The admin port: readiness, liveness, Prometheus metrics, the effective config, and /shutdown for Jobs.
+ * In a pod it listens on the pod's address, for the kubelet's probes and Prometheus; /config and
+ * /shutdown answer only callers on this host (the pod's own containers), as Istio keeps Envoy's admin and
+ * pilot-agent's /quitquitquit to localhost: any pod could otherwise stop this agent or read its config.
+ */
 import type http from 'node:http';
 
 export interface AdminSource {
@@ -13,9 +18,25 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.end(body);
 }
 
+/** Whether `address` is this host's loopback: 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+const LOCAL_ONLY = new Set(['/config', '/shutdown']);
+
 export function createAdminHandler(src: AdminSource): http.RequestListener {
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (LOCAL_ONLY.has(path) && !isLoopback(req.socket.remoteAddress))
+      return send(
+        res,
+        403,
+        'text/plain',
+        `${path} answers callers on this host only (127.0.0.1); from elsewhere: /ready, /live, /metrics\n`,
+      );
     switch (path) {
       case '/ready':
         return src.ready()
