@@ -10,8 +10,10 @@ set -eu
 AGENT_UID="${AGENT_UID:-1337}"
 INBOUND_PORT="${INBOUND_PORT:-15006}"
 OUTBOUND_PORT="${OUTBOUND_PORT:-15001}"
-# the agent's own ports (admin 15000 for probes and /metrics, its listeners) are reached directly
-EXCLUDE_INBOUND_PORTS="${EXCLUDE_INBOUND_PORTS:-15000,15001,15006}"
+# the admin port (15000: probes and /metrics) is reached directly. Not the outbound 15001: it calls the
+# mesh as this workload, so what other pods send to it goes to the inbound 15006 like any other port (it
+# also listens on loopback only). 15006 redirected to itself changes nothing.
+EXCLUDE_INBOUND_PORTS="${EXCLUDE_INBOUND_PORTS:-15000}"
 # DNS over TCP goes straight out; add e.g. a database port the agent should not carry
 EXCLUDE_OUTBOUND_PORTS="${EXCLUDE_OUTBOUND_PORTS:-53}"
 IPTABLES="${IPTABLES:-iptables-nft}"

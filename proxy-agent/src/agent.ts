@@ -378,7 +378,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   };
 
   try {
-    const outboundPort = await listen(outbound, L.host, L.outboundPort);
+    const outboundPort = await listen(outbound, L.outboundHost, L.outboundPort);
     const inboundPort = inbound ? await listen(inbound, L.host, L.inboundPort) : undefined;
     const adminPort = await listen(admin, L.host, L.adminPort);
     for (const file of [config.meshConfigFile, config.registryFile]) {

@@ -64,7 +64,7 @@ export const AGENT_OPTIONS: OptionSpec[] = [
     env: 'MESHSCOPE_LISTEN_HOST',
     path: 'listeners.host',
     type: 'string',
-    help: 'address the outbound, inbound and admin listeners bind (default 127.0.0.1; 0.0.0.0 in a pod whose peers connect to the inbound port)',
+    help: 'address the inbound and admin listeners bind (default 127.0.0.1; 0.0.0.0 in a pod whose peers connect to the inbound port); the outbound listener stays on 127.0.0.1 (listeners.outboundHost in --config)',
   },
   {
     flag: 'outbound-port',

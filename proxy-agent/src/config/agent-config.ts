@@ -21,7 +21,15 @@ export const agentConfigSchema = z.strictObject({
   }),
   listeners: z
     .strictObject({
+      /** where the inbound and admin listeners bind: 0.0.0.0 in a pod, for peers and the kubelet's probes */
       host: z.string().default('127.0.0.1'),
+      /**
+       * where the outbound listener binds: loopback, as linkerd2-proxy's outbound, whatever `host` is. It
+       * forwards with this workload's identity (its mTLS certificate), so a listener other pods could reach
+       * would let them call the mesh as this workload. Its callers are the pod's own containers (directly,
+       * or redirected by iptables, which maps locally made connections to 127.0.0.1).
+       */
+      outboundHost: z.string().default('127.0.0.1'),
       outboundPort: port.default(15001),
       inboundPort: port.default(15006),
       adminPort: port.default(15000),
