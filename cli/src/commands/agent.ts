@@ -85,7 +85,7 @@ export const AGENT_OPTIONS: OptionSpec[] = [
     env: 'MESHSCOPE_ADMIN_PORT',
     path: 'listeners.adminPort',
     type: 'int',
-    help: 'admin listener port: /ready, /live, /metrics, /config, /shutdown (default 15000)',
+    help: 'admin listener port: /ready, /live, /metrics; /config and POST /shutdown from this host only (default 15000)',
   },
   {
     flag: 'mesh-config',
