@@ -175,9 +175,10 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
 }
 
 /**
- * The AuthorizationPolicy that denies `req` (its normalized target `url`) to the local app (`no ALLOW policy matched` when ALLOW policies
- * exist and none matched), or undefined when it may go on; counts denials and AUDIT matches. For plain
- * requests and upgrades alike: an Upgrade header must not take a request past the policies.
+ * The AuthorizationPolicy that denies `req`, at its normalized target `url`, to the local app (`no ALLOW
+ * policy matched` when ALLOW policies exist and none matched), or undefined when it may go on; counts
+ * denials and AUDIT matches. For plain requests and upgrades alike: an Upgrade header must not take a
+ * request past the policies.
  */
 export function authzDenial(
   state: AgentState,
