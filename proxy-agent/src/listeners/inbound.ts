@@ -56,11 +56,9 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
     let flags = '-';
     let finished = false;
     let upReq: H1Request | undefined = undefined;
-    // Istio's default path normalization, so that the policies and the app judge the same path
-    const target = normalizeTarget(req.url);
-    // RBAC before anything else, as Envoy's filter chain does: a denied request costs no rate-limit token.
+    const admission = admitInbound(state, req, app.port, callerId);
     /** the AuthorizationPolicy that denied the request */
-    const deniedBy = target === undefined ? undefined : authzDenial(state, req, target, app.port, callerId);
+    const deniedBy = 'refusal' in admission ? admission.refusal.deniedBy : undefined;
 
     const finish = () => {
       if (finished) return;
@@ -95,30 +93,15 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
       finish();
     });
 
-    if (target === undefined) {
-      status = 400;
-      localReply(res, 400, 'invalid request target', undefined, state.draining);
+    if ('refusal' in admission) {
+      const r = admission.refusal;
+      status = r.status;
+      flags = r.flags;
+      localReply(res, r.status, r.body, r.headers, state.draining);
       return;
     }
-    if (deniedBy !== undefined) {
-      status = 403;
-      localReply(res, 403, 'RBAC: access denied', undefined, state.draining);
-      return;
-    }
-    const limit = state.table.inboundRateLimit;
-    const limited = limit && state.rateLimited(limit);
-    if (limited) {
-      status = 429;
-      flags = 'RL';
-      localReply(res, 429, 'local_rate_limited', limited, state.draining);
-      return;
-    }
-
-    const headers: string[] = [];
-    forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
-    headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
-    const xfcc = xfccFor(req.socket, req.headers);
-    if (xfcc !== undefined) headers.push(XFCC, xfcc);
+    const target = admission.target;
+    const headers = appRequestHeaders(req, app);
     if (rid === undefined) headers.push('x-request-id', requestId);
     injectContext(
       headers,
@@ -174,16 +157,56 @@ export function createInboundHandler(state: AgentState, appAgent: H1Pools): Requ
   };
 }
 
+/** A request the inbound answers itself: the app never sees it. */
+export interface InboundRefusal {
+  status: number;
+  body: string;
+  flags: string;
+  /** response headers (a 429's rate-limit headers) */
+  headers?: string[];
+  /** the AuthorizationPolicy that denied it */
+  deniedBy?: string;
+}
+
+/**
+ * What the inbound checks before the app sees a request, plain or upgrade alike (an Upgrade header must
+ * take nothing past them), in Envoy's filter order: the target normalized as Istio does by default, so that
+ * the policies and the app judge the same path (400 when it cannot be); AuthorizationPolicy (403; a
+ * denied request costs no rate-limit token); the local rate limit (429). Gives the normalized target to
+ * send the app, or the refusal.
+ */
+export function admitInbound(
+  state: AgentState,
+  req: ServerRequest,
+  port: number,
+  callerId: string | undefined,
+): { target: string } | { refusal: InboundRefusal } {
+  const target = normalizeTarget(req.url);
+  if (target === undefined)
+    return {
+      refusal: {
+        status: 400,
+        body: 'invalid request target: not a path, an absolute URL or *, or it holds %00',
+        flags: '-',
+      },
+    };
+  const deniedBy = authzDenial(state, req, target, port, callerId);
+  if (deniedBy !== undefined)
+    return { refusal: { status: 403, body: 'RBAC: access denied', flags: '-', deniedBy } };
+  const limit = state.table.inboundRateLimit;
+  const limited = limit && state.rateLimited(limit);
+  if (limited) return { refusal: { status: 429, body: 'local_rate_limited', flags: 'RL', headers: limited } };
+  return { target };
+}
+
 /**
  * The AuthorizationPolicy that denies `req`, at its normalized target `url`, to the local app (`no ALLOW
  * policy matched` when ALLOW policies exist and none matched), or undefined when it may go on; counts
- * denials and AUDIT matches. For plain requests and upgrades alike: an Upgrade header must not take a
- * request past the policies.
+ * denials and AUDIT matches.
  */
-export function authzDenial(
+function authzDenial(
   state: AgentState,
   req: ServerRequest,
-  /** the request target after normalizeTarget */
   url: string,
   port: number,
   callerId: string | undefined,
@@ -204,6 +227,19 @@ export function authzDenial(
   state.countAuthz('deny', policy);
   state.log.debug({ policy, principal: callerId, path: url }, 'RBAC: access denied');
   return policy;
+}
+
+/**
+ * The request headers the app gets, before trace context: the caller's end-to-end headers, Host, and the
+ * x-forwarded-client-cert this hop vouches for (xfccFor) in place of the caller's own.
+ */
+export function appRequestHeaders(req: ServerRequest, app: { host: string; port: number }): string[] {
+  const headers: string[] = [];
+  forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
+  headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
+  const xfcc = xfccFor(req.socket, req.headers);
+  if (xfcc !== undefined) headers.push(XFCC, xfcc);
+  return headers;
 }
 
 /** The reporter=destination edge; `callerId` is the caller's verified SPIFFE ID (mTLS only). */

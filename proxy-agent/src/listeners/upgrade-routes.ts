@@ -2,19 +2,19 @@
  * Where an upgrade request goes: the same routing, authorization and local rate limits as a plain request,
  * without retries or faults.
  */
+import { STATUS_CODES } from 'node:http';
 import type { ServerRequest } from './h1-server.js';
 import type { Duplex } from 'node:stream';
 import { rewritePath, selectRoute, pickDestination } from '../routing/match.js';
-import { normalizeTarget } from '../security/path-normalization.js';
 import { PEER_HEADER } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { nowMs } from '../telemetry/span.js';
 import type { AgentState } from './context.js';
-import { DROP_XFCC, forwardableRequestHeaders, forwardableResponseHeaders, XFCC } from './headers.js';
-import { authzDenial, inboundEdge } from './inbound.js';
+import { DROP_XFCC, forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
+import { admitInbound, appRequestHeaders, inboundEdge } from './inbound.js';
 import { outboundEdge, parseTarget } from './outbound.js';
-import { peerPrincipal, xfccFor } from './mtls.js';
+import { peerPrincipal } from './mtls.js';
 import type { UpstreamTransport } from './transport.js';
 import { refuseUpgrade, tunnelUpgrade } from './upgrade.js';
 
@@ -111,27 +111,14 @@ export function inboundUpgrade(state: AgentState, transport: UpstreamTransport, 
         flags,
         (nowMs() - startMs) / 1000,
       );
-    // as for a plain request (inbound.ts): the target normalized, RBAC, then the local rate limit
-    const target = normalizeTarget(req.url);
-    if (target === undefined) {
-      record(400, '-');
-      return refuseUpgrade(socket, 400, 'Bad Request', 'invalid request target');
+    const admission = admitInbound(state, req, app.port, callerId);
+    if ('refusal' in admission) {
+      const r = admission.refusal;
+      record(r.status, r.flags);
+      return refuseUpgrade(socket, r.status, STATUS_CODES[r.status] ?? '', r.body, r.headers);
     }
-    if (authzDenial(state, req, target, app.port, callerId) !== undefined) {
-      record(403, '-');
-      return refuseUpgrade(socket, 403, 'Forbidden', 'RBAC: access denied');
-    }
-    const limit = state.table.inboundRateLimit;
-    const limited = limit && state.rateLimited(limit);
-    if (limited) {
-      record(429, 'RL');
-      return refuseUpgrade(socket, 429, 'Too Many Requests', 'local_rate_limited', limited);
-    }
-    const headers: string[] = [];
-    forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
-    headers.push('host', req.headers.host ?? `${app.host}:${app.port}`);
-    const xfcc = xfccFor(req.socket, req.headers);
-    if (xfcc !== undefined) headers.push(XFCC, xfcc);
+    const target = admission.target;
+    const headers = appRequestHeaders(req, app);
     contextHeaders(state, req, headers);
     tunnelUpgrade(
       req,

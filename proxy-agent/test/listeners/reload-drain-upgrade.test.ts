@@ -177,6 +177,44 @@ describe('drain', () => {
 });
 
 describe('upgrade passthrough', () => {
+  /**
+   * `app` behind one agent hop: an inbound agent for it, an outbound agent that knows it as `<name>`, and a
+   * raw connection to that outbound. `until` waits (at most 1 s) for what the connection has received.
+   */
+  async function throughHop(name: string, app: http.Server) {
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const inbound = await startAgent(
+      parseAgentConfig({
+        identity: { workload: `${name}-v1` },
+        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
+        app: { port: (app.address() as net.AddressInfo).port },
+        telemetry: { enabled: false },
+      }),
+      { logger: silent },
+    );
+    const { agent } = await agentWith(
+      serviceEntry(`${name}.default.svc.cluster.local`, [{ port: inbound.ports.inbound ?? 0 }]),
+    );
+    const sock = net.connect(agent.ports.outbound, '127.0.0.1');
+    await once(sock, 'connect');
+    let received = '';
+    sock.on('data', (d: Buffer) => (received += d.toString()));
+    return {
+      sock,
+      received: () => received,
+      until: async (done: (text: string) => boolean) => {
+        for (let i = 0; i < 200 && !done(received); i++) await new Promise((r) => setTimeout(r, 5));
+      },
+      close: async () => {
+        sock.destroy();
+        await agent.close();
+        await inbound.close();
+        app.closeAllConnections();
+        await new Promise<void>((r) => app.close(() => r()));
+      },
+    };
+  }
+
   it('tunnels a WebSocket-style upgrade through outbound → inbound → app, bytes both ways', async () => {
     const app = http.createServer((_req, res) => res.end('plain'));
     app.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
@@ -186,38 +224,14 @@ describe('upgrade passthrough', () => {
       socket.on('data', (d: Buffer) => socket.write(`echo:${d.toString()}`));
       socket.on('end', () => socket.end());
     });
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
-    const appPort = (app.address() as net.AddressInfo).port;
-    const inbound = await startAgent(
-      parseAgentConfig({
-        identity: { workload: 'ws-v1' },
-        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
-        app: { port: appPort },
-        telemetry: { enabled: false },
-      }),
-      { logger: silent },
-    );
-    const { agent } = await agentWith(
-      serviceEntry('ws.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0 }]),
-    );
-
-    const sock = net.connect(agent.ports.outbound, '127.0.0.1');
-    await once(sock, 'connect');
-    sock.write('GET /chat HTTP/1.1\r\nHost: ws\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
-    let received = '';
-    sock.on('data', (d: Buffer) => (received += d.toString()));
-    for (let i = 0; i < 200 && !received.includes('\r\n\r\n'); i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(received).toMatch(/^HTTP\/1\.1 101/);
-    sock.write('hello');
-    for (let i = 0; i < 200 && !received.includes('echo:hello'); i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(received).toContain('echo:hello');
-    sock.destroy();
-    await agent.close();
-    await inbound.close();
-    app.closeAllConnections();
-    await new Promise<void>((r) => app.close(() => r()));
+    const hop = await throughHop('ws', app);
+    hop.sock.write('GET /chat HTTP/1.1\r\nHost: ws\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await hop.until((t) => t.includes('\r\n\r\n'));
+    expect(hop.received()).toMatch(/^HTTP\/1\.1 101/);
+    hop.sock.write('hello');
+    await hop.until((t) => t.includes('echo:hello'));
+    expect(hop.received()).toContain('echo:hello');
+    await hop.close();
   });
 
   it('does not tunnel Upgrade: h2c (h2c smuggling): the app gets plain HTTP/1.1 requests, the connection stays HTTP/1.1', async () => {
@@ -231,46 +245,23 @@ describe('upgrade passthrough', () => {
       upgrades.push(String(req.headers.upgrade));
       socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
     });
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
-    const appPort = (app.address() as net.AddressInfo).port;
-    const inbound = await startAgent(
-      parseAgentConfig({
-        identity: { workload: 'h2c-v1' },
-        listeners: { outboundPort: 0, inboundPort: 0, adminPort: 0 },
-        app: { port: appPort },
-        telemetry: { enabled: false },
-      }),
-      { logger: silent },
-    );
-    const { agent } = await agentWith(
-      serviceEntry('h2c.default.svc.cluster.local', [{ port: inbound.ports.inbound ?? 0 }]),
-    );
-    const sock = net.connect(agent.ports.outbound, '127.0.0.1');
-    await once(sock, 'connect');
-    let received = '';
-    sock.on('data', (d: Buffer) => (received += d.toString()));
-    const answers = () => received.split('HTTP/1.1 ').length - 1;
-    sock.write(
+    const hop = await throughHop('h2c', app);
+    hop.sock.write(
       'GET /first HTTP/1.1\r\nHost: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
         'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
     );
-    for (let i = 0; i < 200 && !received.includes('"/first"'); i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(received).toMatch(/^HTTP\/1\.1 200 /);
-    const seen = JSON.parse(received.slice(received.indexOf('{'))) as { headers: Record<string, string> };
+    await hop.until((t) => t.includes('"/first"'));
+    const first = hop.received();
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    const seen = JSON.parse(first.slice(first.indexOf('{'))) as { headers: Record<string, string> };
     expect(seen.headers.upgrade).toBeUndefined();
     expect(seen.headers['http2-settings']).toBeUndefined();
-    sock.write('GET /second HTTP/1.1\r\nHost: h2c\r\n\r\n');
-    for (let i = 0; i < 200 && !received.includes('"/second"'); i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(answers()).toBe(2);
-    expect(received).toContain('"/second"');
+    hop.sock.write('GET /second HTTP/1.1\r\nHost: h2c\r\n\r\n');
+    await hop.until((t) => t.includes('"/second"'));
+    expect(hop.received().split('HTTP/1.1 ').length - 1).toBe(2);
+    expect(hop.received()).toContain('"/second"');
     expect(upgrades).toEqual([]);
-    sock.destroy();
-    await agent.close();
-    await inbound.close();
-    app.closeAllConnections();
-    await new Promise<void>((r) => app.close(() => r()));
+    await hop.close();
   });
 });
 

@@ -239,6 +239,7 @@ describe('PeerAuthentication and AuthorizationPolicy on a live agent', () => {
     expect(app.requests.at(-1)?.url).toBe('/health');
     const nul = await via('productpage', '/reviews/%00');
     expect(nul.status).toBe(400);
+    expect(nul.body).toMatch(/^invalid request target: .*%00/);
   });
 
   it("tells the app the caller's verified identity in x-forwarded-client-cert, and never one a caller wrote", async () => {
