@@ -153,6 +153,7 @@ describe('meshscope refuses bad configuration with exit code 2 and a message nam
     [['collector', '--otlp-http-port', '70000'], 'collector.httpPort: Too big'],
     [['start', '--no-such-flag'], "Unknown option '--no-such-flag'"],
     [['collector', '--log-level', 'loud'], 'logLevel'],
+    [['agent', '--workload', 'w', '--path-normalization', 'MERGE'], 'pathNormalization.normalization'],
   ])('meshscope %j', async (args, message) => {
     const run = await meshscope(args);
     expect(run.code).toBe(2);

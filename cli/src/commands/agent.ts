@@ -102,6 +102,13 @@ export const AGENT_OPTIONS: OptionSpec[] = [
     help: 'static service registry file (hot-reloaded)',
   },
   {
+    flag: 'path-normalization',
+    env: 'MESHSCOPE_PATH_NORMALIZATION',
+    path: 'pathNormalization.normalization',
+    type: 'string',
+    help: "inbound request paths before AuthorizationPolicy and the app, as Istio's meshConfig.pathNormalization: NONE, BASE (default), MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
+  },
+  {
     flag: 'service-account',
     env: 'MESHSCOPE_SERVICE_ACCOUNT',
     path: 'identity.serviceAccount',

@@ -4,6 +4,7 @@
  * schema; everything below it receives the parsed, typed value.
  */
 import { z } from 'zod';
+import { PATH_NORMALIZATIONS } from '../security/path-normalization.js';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -53,6 +54,14 @@ export const agentConfigSchema = z.strictObject({
     })
     .prefault({}),
   drainTimeoutMs: z.number().int().min(0).default(10_000),
+  /**
+   * How the inbound normalizes request paths before AuthorizationPolicy, and for the app: Istio's
+   * `meshConfig.pathNormalization`, same options and default (security/path-normalization.ts). Istio
+   * advises MERGE_SLASHES or DECODE_AND_MERGE_SLASHES where DENY policies guard paths.
+   */
+  pathNormalization: z
+    .strictObject({ normalization: z.enum(PATH_NORMALIZATIONS).default('BASE') })
+    .prefault({}),
   /**
    * mTLS between agents. The workload's SPIFFE ID is spiffe://<identity.trustDomain>/ns/<identity.namespace>/
    * sa/<identity.serviceAccount>. The certificate comes from files (certFile + keyFile, re-read when they

@@ -170,8 +170,8 @@ export interface InboundRefusal {
 
 /**
  * What the inbound checks before the app sees a request, plain or upgrade alike (an Upgrade header must
- * take nothing past them), in Envoy's filter order: the target normalized as Istio does by default, so that
- * the policies and the app judge the same path (400 when it cannot be); AuthorizationPolicy (403; a
+ * take nothing past them), in Envoy's filter order: the target normalized as Istio does (`pathNormalization`),
+ * so that the policies and the app judge the same path (400 when it cannot be); AuthorizationPolicy (403; a
  * denied request costs no rate-limit token); the local rate limit (429). Gives the normalized target to
  * send the app, or the refusal.
  */
@@ -181,7 +181,7 @@ export function admitInbound(
   port: number,
   callerId: string | undefined,
 ): { target: string } | { refusal: InboundRefusal } {
-  const target = normalizeTarget(req.url);
+  const target = normalizeTarget(req.url, state.config.pathNormalization.normalization);
   if (target === undefined)
     return {
       refusal: {

@@ -1,21 +1,32 @@
 /**
- * The inbound listener's request-target normalization: Istio's default (`meshConfig.pathNormalization`
- * BASE, Envoy's `normalize_path`), applied before AuthorizationPolicy and to the path sent to the app, so
- * that the policy and the app judge the same path. Without it `/public/../admin`, `/%61dmin` or
- * `http://app/admin` reached the app past a DENY on `/admin`.
+ * The inbound listener's request-target normalization, Istio's `meshConfig.pathNormalization` (Envoy's
+ * `normalize_path`, `merge_slashes` and `path_with_escaped_slashes_action`), applied before
+ * AuthorizationPolicy and to the path sent to the app, so that the policy and the app judge the same path.
+ * Without it `/public/../admin`, `/%61dmin` or `http://app/admin` reached the app past a DENY on `/admin`.
  *
- * What it does (istio.io "Authorization Policy Normalization"):
- * - an absolute-form target (`http://host/p?q`) becomes origin-form (`/p?q`); a fragment is dropped
- *   (never part of a request target; Istio's fix for CVE-2021-39156);
- * - percent-encoded unreserved characters (`%41`–`%5A`, `%61`–`%7A`, `%30`–`%39`, `%2D`, `%2E`, `%5F`,
- *   `%7E`) are decoded once; `%2F` and `%5C` stay encoded, as in BASE; `%00` is refused;
- * - a backslash becomes a slash;
- * - `.` and `..` segments are resolved (RFC 3986 §5.2.4);
- * - the query is kept as sent. Repeated slashes are kept (merging them is Istio's MERGE_SLASHES, not the
- *   default).
+ * What every option does: an absolute-form target (`http://host/p?q`) becomes origin-form (`/p?q`); a
+ * fragment is dropped (never part of a request target; Istio's fix for CVE-2021-39156); `%00` is refused
+ * (istio.io: "always rejected with HTTP code 400"); the query is kept as sent.
+ *
+ * The options (istio.io "Authorization Policy Normalization" and the security best practices), each
+ * adding to the one before, in Istio's order (decode slashes, then BASE, then merge):
+ * - NONE: the path as sent.
+ * - BASE, the default: percent-encoded unreserved characters (`%41`–`%5A`, `%61`–`%7A`, `%30`–`%39`,
+ *   `%2D`, `%2E`, `%5F`, `%7E`) decoded once, `%2F` and `%5C` kept; a backslash becomes a slash; `.` and
+ *   `..` segments resolved (RFC 3986 §5.2.4).
+ * - MERGE_SLASHES: then repeated slashes merged (`/a//b` → `/a/b`; CVE-2021-31920).
+ * - DECODE_AND_MERGE_SLASHES: `%2F` and `%5C` decoded too, in the same single pass (`/a%2fb` → `/a/b`).
  */
 
+/** Istio's `meshConfig.pathNormalization.normalization` values. */
+export const PATH_NORMALIZATIONS = ['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const;
+export type PathNormalization = (typeof PATH_NORMALIZATIONS)[number];
+
 const HEX = /^[0-9a-fA-F]{2}$/;
+/** What BASE may change: an escape, a backslash, a dot segment. Most paths have none. */
+const CHANGED_BY_BASE = /[%\\]|\/\.\.?(?:\/|$)/;
+/** What the merging options may change: that, or a repeated slash. */
+const CHANGED_BY_MERGE = /[%\\]|\/\.\.?(?:\/|$)|\/\//;
 
 /** The character for %HH when BASE decodes it: an unreserved one (RFC 3986 §2.3). */
 function unreserved(code: number): string | undefined {
@@ -48,7 +59,7 @@ function removeDotSegments(path: string): string {
  * The normalized origin-form target (path and query) for `target` as sent, or undefined when the request
  * must be refused (400): a NUL, or a target that is neither origin-form, absolute-form nor `*`.
  */
-export function normalizeTarget(target: string): string | undefined {
+export function normalizeTarget(target: string, mode: PathNormalization = 'BASE'): string | undefined {
   if (target === '*') return target;
   let t = target;
   if (!t.startsWith('/')) {
@@ -62,8 +73,10 @@ export function normalizeTarget(target: string): string | undefined {
   const q = t.indexOf('?');
   const rawPath = q < 0 ? t : t.slice(0, q);
   const query = q < 0 ? '' : t.slice(q);
-  // Most paths need nothing: no escape, backslash or dot segment.
-  if (!/[%\\]|\/\.\.?(?:\/|$)/.test(rawPath)) return rawPath + query;
+  if (mode === 'NONE') return /%00/.test(rawPath) ? undefined : rawPath + query;
+  const merge = mode !== 'BASE';
+  if (!(merge ? CHANGED_BY_MERGE : CHANGED_BY_BASE).test(rawPath)) return rawPath + query;
+  const slashes = mode === 'DECODE_AND_MERGE_SLASHES';
   let path = '';
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath[i] as string;
@@ -71,10 +84,12 @@ export function normalizeTarget(target: string): string | undefined {
     else if (c === '%' && HEX.test(rawPath.slice(i + 1, i + 3))) {
       const code = parseInt(rawPath.slice(i + 1, i + 3), 16);
       if (code === 0) return undefined;
-      const decoded = unreserved(code);
+      // a decoded backslash is a backslash to BASE, which makes it a slash
+      const decoded = slashes && (code === 0x2f || code === 0x5c) ? '/' : unreserved(code);
       path += decoded ?? rawPath.slice(i, i + 3);
       i += 2;
     } else path += c;
   }
-  return removeDotSegments(path) + query;
+  path = removeDotSegments(path);
+  return (merge ? path.replace(/\/{2,}/g, '/') : path) + query;
 }
