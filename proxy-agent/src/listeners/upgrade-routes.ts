@@ -1,6 +1,6 @@
 /**
- * Where an upgrade request goes: the same routing, authorization and local rate limits as a plain request,
- * without retries or faults.
+ * Where an upgrade request goes: the same routing, authorization, local rate limits, fault injection and
+ * request metrics as a plain request, without retries (a tunnel is not replayed).
  */
 import { STATUS_CODES } from 'node:http';
 import type { ServerRequest } from './h1-server.js';
@@ -10,6 +10,7 @@ import { PEER_HEADER } from '../telemetry/identity.js';
 import { newSpanId, newTraceId } from '../telemetry/ids.js';
 import { b3Style, extractContext, injectContext } from '../telemetry/trace-context.js';
 import { nowMs } from '../telemetry/span.js';
+import type { ClusterDef } from '../routing/table.js';
 import type { AgentState } from './context.js';
 import { DROP_XFCC, forwardableRequestHeaders, forwardableResponseHeaders } from './headers.js';
 import { admitInbound, appRequestHeaders, inboundEdge } from './inbound.js';
@@ -37,12 +38,25 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
   return (req: ServerRequest, socket: Duplex, head: Buffer): void => {
     const startMs = nowMs();
     const target = parseTarget(req.url ?? '/', req.headers.host);
-    if (!target) return refuseUpgrade(socket, 400, 'Bad Request', 'missing Host header');
+    let host = target?.authority.replace(/:\d+$/, '') ?? '';
+    // A refusal is counted as the plain path counts it (reporter=source, destination workload unknown).
+    const refuse = (
+      status: number,
+      body: string,
+      flags: string,
+      def?: ClusterDef,
+      extra?: readonly string[],
+    ) => {
+      const edge = outboundEdge(state, def, undefined, undefined, host);
+      state.telemetry.metrics.record(edge, status, flags, (nowMs() - startMs) / 1000);
+      refuseUpgrade(socket, status, STATUS_CODES[status] ?? '', body, extra);
+    };
+    if (!target) return refuse(400, 'missing Host header', '-');
     const table = state.table;
-    const hostOnly = target.authority.replace(/:\d+$/, '');
     const port = Number(/:(\d+)$/.exec(target.authority)?.[1] ?? 80);
-    const host = table.resolveHost(hostOnly);
-    if (!host) return refuseUpgrade(socket, 502, 'Bad Gateway', `unknown destination host "${hostOnly}"`);
+    const canonical = table.resolveHost(host);
+    if (!canonical) return refuse(502, `unknown destination host "${host}"`, 'NR');
+    host = canonical;
     const q = target.pathAndQuery.indexOf('?');
     const path = q < 0 ? target.pathAndQuery : target.pathAndQuery.slice(0, q);
     const query = q < 0 ? '' : target.pathAndQuery.slice(q + 1);
@@ -61,18 +75,22 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
           state.ownLabels,
         )
       : undefined;
-    if (vs && !chosen) return refuseUpgrade(socket, 404, 'Not Found', 'route not found');
+    if (vs && !chosen) return refuse(404, 'route not found', 'NR');
     const dest = chosen ? pickDestination(chosen.route, Math.random()) : undefined;
     const def = table.cluster(dest?.host ?? host, dest?.subset, dest?.port ?? port);
-    if (!def) return refuseUpgrade(socket, 503, 'Service Unavailable', 'no cluster');
+    if (!def) return refuse(503, 'no cluster', 'NC');
     const limit = table.rateLimitFor(chosen?.route.name, def.host);
     const limited = limit && state.rateLimited(limit);
-    if (limited) return refuseUpgrade(socket, 429, 'Too Many Requests', 'local_rate_limited', limited);
+    if (limited) return refuse(429, 'local_rate_limited', 'RL', def, limited);
+    // Istio's fault injection applies to the handshake as to any request (Envoy's fault filter runs on
+    // its headers): an abort answers it, a delay holds it back.
+    const fault = chosen?.route.fault;
+    if (fault?.abort && Math.random() * 100 < fault.abort.percent)
+      return refuse(fault.abort.status, 'fault filter abort', 'FI', def);
     const cluster = state.clusters.get(def, table.version);
-    if (!cluster.admit()) return refuseUpgrade(socket, 503, 'Service Unavailable', 'overflow');
+    if (!cluster.admit()) return refuse(503, 'overflow', 'UO', def);
     const ep = cluster.pick(undefined, undefined);
-    if (typeof ep === 'string')
-      return refuseUpgrade(socket, 503, 'Service Unavailable', 'no healthy upstream');
+    if (typeof ep === 'string') return refuse(503, 'no healthy upstream', 'UH', def);
     const headers: string[] = [];
     forwardableRequestHeaders(req.rawHeaders, headers, DROP_XFCC);
     const rw = chosen?.route.rewrite;
@@ -80,19 +98,34 @@ export function outboundUpgrade(state: AgentState, transport: UpstreamTransport,
     contextHeaders(state, req, headers);
     const upPath =
       rw?.uri !== undefined ? rewritePath(path, query, rw.uri, chosen?.match) : target.pathAndQuery;
-    tunnelUpgrade(
-      req,
-      socket,
-      head,
-      { host: ep.def.address, port: ep.def.port, path: upPath, headers, security: def.security },
-      transport,
-      open,
-      (status, raw) => {
-        const peer = forwardableResponseHeaders(raw, []);
-        const edge = outboundEdge(state, def, ep, peer, host);
-        state.telemetry.metrics.record(edge, status, status === 0 ? 'UF' : '-', (nowMs() - startMs) / 1000);
-      },
-    );
+    const delayMs = fault?.delay && Math.random() * 100 < fault.delay.percent ? fault.delay.ms : undefined;
+    const tunnel = () =>
+      tunnelUpgrade(
+        req,
+        socket,
+        head,
+        { host: ep.def.address, port: ep.def.port, path: upPath, headers, security: def.security },
+        transport,
+        open,
+        (status, raw) => {
+          const peer = forwardableResponseHeaders(raw, []);
+          const edge = outboundEdge(state, def, ep, peer, host);
+          const flags = status === 0 ? 'UF' : delayMs !== undefined ? 'DI' : '-';
+          state.telemetry.metrics.record(edge, status, flags, (nowMs() - startMs) / 1000);
+        },
+      );
+    if (delayMs === undefined) return tunnel();
+    // Held in `open` so that a drain closes it; a caller that hangs up meanwhile sends nothing upstream.
+    open.add(socket);
+    const timer = setTimeout(() => {
+      socket.off('close', cancel);
+      if (!socket.destroyed) tunnel();
+    }, delayMs);
+    const cancel = () => {
+      clearTimeout(timer);
+      open.delete(socket);
+    };
+    socket.once('close', cancel);
   };
 }
 

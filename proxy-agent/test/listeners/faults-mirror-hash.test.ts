@@ -74,6 +74,14 @@ spec:
       match: [{ uri: { prefix: /noabort } }]
       fault: { abort: { httpStatus: 418 } }
       route: [{ destination: { host: app } }]
+    - name: ws-abort
+      match: [{ uri: { prefix: /ws-abort } }]
+      fault: { abort: { httpStatus: 418, percentage: { value: 100 } } }
+      route: [{ destination: { host: app } }]
+    - name: ws-delay
+      match: [{ uri: { prefix: /ws-delay } }]
+      fault: { delay: { fixedDelay: 150ms, percentage: { value: 100 } } }
+      route: [{ destination: { host: app } }]
     - name: delay
       match: [{ uri: { prefix: /delay } }]
       fault: { delay: { fixedDelay: 60ms, percentage: { value: 25 } } }
@@ -106,6 +114,16 @@ spec:
     await agent.close();
     for (const b of [app, shadow, ...pods]) await b.close();
   });
+
+  /** The sum of the agent's istio_requests_total series whose labels hold every one of `labels`. */
+  const requestsTotal = async (...labels: string[]) => {
+    const text = await (await fetch(`http://127.0.0.1:${agent.ports.admin}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n'))
+      if (line.startsWith('istio_requests_total{') && labels.every((l) => line.includes(l)))
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    return sum;
+  };
 
   const call = (
     host: string,
@@ -220,10 +238,37 @@ spec:
   it('takes an upgrade from the same token bucket: once it is empty, the upgrade is answered 429 too', async () => {
     for (let i = 0; i < 6 && (await call('limited', '/')).status !== 429; i++);
     const hits = app.hits;
+    const before = await requestsTotal('response_code="429"', 'response_flags="RL"');
     const r = await upgradeRequest(agent.ports.outbound, { host: 'limited', path: '/' });
     expect(r.status).toBe(429);
     expect(r.text).toMatch(/\r\nx-ratelimit-limit: 5\r\n/);
     expect(r.text).toMatch(/\r\nretry-after: \d+\r\n/);
     expect(app.hits).toBe(hits);
+    expect(await requestsTotal('response_code="429"', 'response_flags="RL"')).toBe(before + 1);
+  });
+
+  it('injects faults into upgrades as into requests (Envoy applies them to the handshake), and counts them', async () => {
+    const hits = app.hits;
+    const abortsBefore = await requestsTotal('response_code="418"', 'response_flags="FI"');
+    const aborted = await upgradeRequest(agent.ports.outbound, { host: 'app', path: '/ws-abort' });
+    expect(aborted.status).toBe(418);
+    expect(aborted.text).toContain('fault filter abort');
+    expect(app.hits).toBe(hits);
+    expect(await requestsTotal('response_code="418"', 'response_flags="FI"')).toBe(abortsBefore + 1);
+    // The app has no 'upgrade' listener, so it answers the handshake as a plain request: 200, after the delay.
+    const delaysBefore = await requestsTotal('response_code="200"', 'response_flags="DI"');
+    const t0 = performance.now();
+    const delayed = await upgradeRequest(agent.ports.outbound, { host: 'app', path: '/ws-delay' });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+    expect(delayed.status).toBe(200);
+    expect(app.hits).toBe(hits + 1);
+    expect(await requestsTotal('response_code="200"', 'response_flags="DI"')).toBe(delaysBefore + 1);
+  });
+
+  it('counts an upgrade it refuses before any endpoint (unknown host: 502 NR), as it counts a request', async () => {
+    const before = await requestsTotal('response_code="502"', 'response_flags="NR"');
+    const r = await upgradeRequest(agent.ports.outbound, { host: 'nowhere', path: '/' });
+    expect(r.status).toBe(502);
+    expect(await requestsTotal('response_code="502"', 'response_flags="NR"')).toBe(before + 1);
   });
 });
